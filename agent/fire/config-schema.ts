@@ -1,0 +1,72 @@
+/**
+ * Site configuration of the fire response (FIRE-SAFETY.md): thresholds, delays and timeouts are
+ * data with schema bounds (FS-36); semantic checks (stage 1 < stage 2 < stage 3, ≥ 2 channels per
+ * voting group) are done after schema validation by `checkFireConfig`.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Ms = (def: number, min: number, max: number, description: string) =>
+  Type.Integer({ default: def, minimum: min, maximum: max, description: `${description} (ms)` });
+
+export const FireThresholds = Type.Object(
+  {
+    watch: Type.Number({ default: 50, minimum: 30, maximum: 100, description: 'pre-alarm, one valid channel (°C)' }),
+    stage1: Type.Number({ default: 60, minimum: 40, maximum: 150, description: 'isolate power, drop curtain (°C)' }),
+    stage2: Type.Number({ default: 68, minimum: 40, maximum: 150, description: 'extinguishing patch expected (°C)' }),
+    stage3: Type.Number({ default: 80, minimum: 40, maximum: 200, description: 'rack nozzles discharge (°C)' }),
+    corroboration: Type.Number({ default: 50, minimum: 30, maximum: 100, description: 'second channel above this corroborates stage 1 (°C)' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const FireTimings = Type.Object(
+  {
+    onDelayMs: Ms(2000, 0, 10000, 'threshold must hold this long (FS-03)'),
+    preAlarmClearMs: Ms(10000, 0, 600000, 'pre-alarm clears below threshold − deadband for this long'),
+    deadbandC: Type.Number({ default: 2, minimum: 0, maximum: 10, description: 'pre-alarm clear deadband (°C)' }),
+    nozzlePreDischargeMs: Ms(5000, 0, 60000, 'nozzle pre-discharge warning'),
+    t3Ms: Ms(60000, 1000, 3600000, 'stage 3 → 4 if not controlled (FS-10)'),
+    t4Ms: Ms(900000, 1000, 14400000, 'stage 4 → 5 if not controlled (FS-10)'),
+    gasDelayMs: Ms(30000, 10000, 60000, 'pre-discharge delay D5 before gas release (FS-15)'),
+    gasHoldMs: Ms(600000, 1000, 7200000, 'agent hold time before hand-over if not controlled'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const FeedbackTimeouts = Type.Object(
+  {
+    breakerMs: Ms(2000, 100, 60000, 'DC breaker/contactor: current < 1 A and aux contact'),
+    curtainMs: Ms(30000, 100, 300000, 'curtain down limit switch'),
+    dischargeMs: Ms(10000, 100, 120000, 'nozzle or gas discharge pressure switch'),
+    waterMs: Ms(20000, 100, 300000, 'water flow switch'),
+    hvacMs: Ms(15000, 100, 300000, 'dampers, doors, HVAC stop'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const FireZone = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+    room: Type.String(),
+    /** Device ids (from `devices`) that serve this zone's channels and outputs. */
+    fireIo: Type.String({ description: 'fire detection and suppression I/O device' }),
+    bms: Type.Optional(Type.String({ description: 'BMS device (a channel, never required nor a veto, FS-07)' })),
+    camera: Type.Optional(Type.String({ description: 'thermal camera device' })),
+    racks: Type.Integer({ minimum: 1, maximum: 400, description: 'racks in this zone, indexed 1..N in point names' }),
+    rackIdPrefix: Type.Optional(Type.String({ description: 'rack ids are prefix + two-digit index, e.g. BR1-R07' })),
+    gas: Type.Optional(Type.Object({ enabled: Type.Boolean({ default: true }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export const FireConfig = Type.Object(
+  {
+    thresholds: FireThresholds,
+    timings: FireTimings,
+    feedback: FeedbackTimeouts,
+    zones: Type.Array(FireZone, { minItems: 1 }),
+    journalDir: Type.Optional(Type.String({ description: 'write-ahead journal and snapshots (default <dataDir>/fire)' })),
+  },
+  { additionalProperties: false },
+);
+export type FireConfig = Static<typeof FireConfig>;
