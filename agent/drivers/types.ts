@@ -46,6 +46,8 @@ export interface DriverContext {
   sink(readings: RawReading[]): void;
   /** Count an event by reason (exported on /metrics). */
   count(metric: string, labels?: Record<string, string>): void;
+  /** Record a measurement, e.g. observe('poll_duration_ms', 12.5, { device }) (exported on /metrics as a summary). Optional. */
+  observe?(metric: string, value: number, labels?: Record<string, string>): void;
 }
 
 export interface WriteRequest {

@@ -29,6 +29,11 @@ export const FireTimings = Type.Object(
     t4Ms: Ms(900000, 1000, 14400000, 'stage 4 → 5 if not controlled (FS-10)'),
     gasDelayMs: Ms(30000, 10000, 60000, 'pre-discharge delay D5 before gas release (FS-15)'),
     gasHoldMs: Ms(600000, 1000, 7200000, 'agent hold time before hand-over if not controlled'),
+    offGasOnDelayMs: Type.Optional(Ms(2000, 0, 10000, 'off-gas detector must hold this long to be confirmed (FS-05)')),
+    patchNoOperateMs: Type.Optional(Ms(30000, 1000, 600000, 'voted ≥ 75 °C this long with the patch not fired → supervisory (FS-11)')),
+    waterStopQuietMs: Type.Optional(Ms(1800000, 60000, 86400000, 'cool and quiet this long before water may be stopped (FS-20)')),
+    abortRestart: Type.Optional(Type.Union([Type.Literal('full'), Type.Literal('nyc')], { description: 'releasing abort restarts the delay in full, or with the NYC 2-min rule (FS-16)' })),
+    bypassMaxMs: Type.Optional(Ms(14400000, 60000, 14400000, 'longest bypass (FS-27)')),
   },
   { additionalProperties: false, default: {} },
 );
@@ -59,6 +64,22 @@ export const FireZone = Type.Object(
   { additionalProperties: false },
 );
 
+export const FireLocal = Type.Object(
+  {
+    socket: Type.Optional(Type.String({ description: 'unix socket of the local control endpoint (default <journalDir>/fire.sock)' })),
+    keyFile: Type.Optional(Type.String({ description: 'local key file the `dcim fire` CLI signs with (default <journalDir>/local.key, created 0600)' })),
+  },
+  { additionalProperties: false, description: 'local commands when the server is gone (FS-32)' },
+);
+
+export const FireRecovery = Type.Object(
+  {
+    minCountdownMs: Ms(10000, 10000, 60000, 'a countdown resumed after a restart gives at least this much warning (FS-31)'),
+    fieldReadTimeoutMs: Ms(3000, 100, 5000, 'longest wait for a first complete read of the field before reconciling (FS-31: recovery ≤ 5 s)'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const FireConfig = Type.Object(
   {
     thresholds: FireThresholds,
@@ -66,6 +87,10 @@ export const FireConfig = Type.Object(
     feedback: FeedbackTimeouts,
     zones: Type.Array(FireZone, { minItems: 1 }),
     journalDir: Type.Optional(Type.String({ description: 'write-ahead journal and snapshots (default <dataDir>/fire)' })),
+    /** File holding this agent's command key (shared with the server; first line, hex or text ≥ 16 chars). */
+    commandKeyFile: Type.Optional(Type.String({ description: 'per-agent HMAC key file for signed commands (FS-32); relative to the config file' })),
+    local: Type.Optional(FireLocal),
+    recovery: Type.Optional(FireRecovery),
   },
   { additionalProperties: false },
 );

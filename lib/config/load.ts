@@ -114,10 +114,19 @@ export function parseConfig<S extends TSchema>(text: string, schema: S, file: st
   if (validate(data)) return data as Static<S>;
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
+  // A union of literals (TypeBox Union of Literal) fails with one `const` error per branch:
+  // report them as one "must be one of" issue per key.
+  const consts = new Map<string, unknown[]>();
+  for (const e of validate.errors ?? []) {
+    if (e.keyword === 'const') consts.set(e.instancePath, [...(consts.get(e.instancePath) ?? []), (e.params as { allowedValue: unknown }).allowedValue]);
+  }
   for (const e of validate.errors ?? []) {
     // anyOf/oneOf produce one error per branch plus a summary; keep the summary and the most specific.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-    const { extraSegment, message } = describe(e);
+    const allowed = e.keyword === 'const' ? consts.get(e.instancePath) : undefined;
+    const { extraSegment, message } = allowed && allowed.length > 1
+      ? { extraSegment: undefined, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` }
+      : describe(e);
     const segments = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (extraSegment) segments.push(extraSegment);
     const node = nodeAt(doc, segments);

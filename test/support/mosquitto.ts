@@ -3,7 +3,7 @@
  * persistence directory (so a stop/start keeps persistent sessions, as in production).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +27,14 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+const tempDirs = new Set<string>();
+// Brokers are stopped and started again inside a test (outages), so their folders live until the
+// test process ends; then they are removed.
+process.once('exit', () => { for (const d of tempDirs) rmSync(d, { recursive: true, force: true }); });
+
 export async function startMosquitto(opts: { extraConfig?: string } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'dcim-mosq-'));
+  tempDirs.add(dir);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [
@@ -38,6 +44,9 @@ export async function startMosquitto(opts: { extraConfig?: string } = {}): Promi
     `persistence_location ${dir}/`,
     'max_queued_messages 100000',
     'log_dest none',
+    // As root, mosquitto would drop to the `mosquitto` user and could not write its persistence
+    // file into this 0700 folder: sessions and retained messages would not survive a restart.
+    process.getuid?.() === 0 ? 'user root' : '',
     opts.extraConfig ?? '',
   ].join('\n'));
   let child: ChildProcess | null = null;

@@ -1,0 +1,411 @@
+/**
+ * One zone's runtime around its pure machine (FS-30, FS-31, FS-35, FS-38): journal, snapshot,
+ * voter, deadlines, verified actuation and reconcile. Everything a zone owns is here, so an
+ * exception in one zone restarts that zone through recovery (§2.8) without touching the others.
+ *
+ * Event path: points → ZoneInputs → voterStep → VOTE.* / CHANNEL.* + field events → machine.
+ * After each event: journal the transition (with the voted inputs), handle the effects in order
+ * (cmd → Actuation → ACTUATOR.CONFIRMED/FAILED back to the machine), save the snapshot, re-sync
+ * the deadline timers, publish, and reconcile outputs on stage entry and on contradictions.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from '../../lib/log.js';
+import type { Point } from '../../lib/points.js';
+import { createVoter, voterStep, type VoterState } from '../../statecharts/voter/index.js';
+import type { DecisionRecord } from '../../statecharts/voter/types.js';
+import type { Effect, HumanEvent, ZoneEvent } from '../../statecharts/zone/types.js';
+import { Actuation, type ActuationOutcome, type FireIoPort } from './actuation.js';
+import { dischargedInField, resolveActuator, type TimeoutKey } from './actuators.js';
+import { reconcile as reconcileOutputs } from '../../statecharts/index.js';
+import type { TimerHost } from './clock.js';
+import { DeadlineScheduler } from './deadlines.js';
+import { FieldState } from './field.js';
+import { Journal, type JournalRecord } from './journal.js';
+import { priorityToSeverity, type FirePublisher, type ZoneStateDoc } from './publish.js';
+import { attemptedOneShots, deriveStageFromField, inFlightIntents } from './recovery.js';
+import { feedbackStates, ZoneInputs } from './zone-inputs.js';
+import type { ZoneActorPort, ZoneMachinePort } from './zone-port.js';
+
+export interface ZoneSpec {
+  id: string;
+  room: string;
+  fireIo: string;
+  bms?: string;
+  camera?: string;
+  racks: number;
+}
+
+export interface ZoneRuntimeOptions {
+  zone: ZoneSpec;
+  /** statecharts params (thresholds, timings, feedback, detection, gasEnabled) */
+  params: Record<string, unknown>;
+  dir: string;
+  configHash: string;
+  machine: ZoneMachinePort;
+  io: FireIoPort;
+  clock: TimerHost;
+  publisher: FirePublisher;
+  timeouts: Record<TimeoutKey, number>;
+  fieldReadTimeoutMs: number;
+  tickMs?: number;
+  log?: Logger;
+  /** Current server-link state (sent to the machine after recovery; it starts `partitioned`). */
+  linkUp?: () => boolean;
+  /** Observer called inside effect handling (drill recorders, fault-injection tests). Exceptions crash the zone (FS-38). */
+  onEffect?: (zone: string, e: Effect) => void;
+}
+
+export type DispatchOutcome = { ok: boolean; reason?: string };
+
+export class ZoneRuntime {
+  readonly journal: Journal;
+  readonly field = new FieldState();
+  private inputs: ZoneInputs;
+  private racks: number[];
+  private actor: ZoneActorPort | null = null;
+  private actuation: Actuation | null = null;
+  private deadlines: DeadlineScheduler | null = null;
+  private voter: VoterState | null = null;
+  private tick: unknown = null;
+  private recovering = true;
+  private fieldSeen = false;
+  private lastDecisions: DecisionRecord[] = [];
+  private commandResults = new Map<string, DispatchOutcome>();
+  private intentSeq = 0;
+  private stopped = false;
+  private generation = 0;
+  crashes = 0;
+
+  constructor(private readonly o: ZoneRuntimeOptions) {
+    this.racks = Array.from({ length: o.zone.racks }, (_, i) => i + 1);
+    this.inputs = new ZoneInputs({ fireIo: o.zone.fireIo, bms: o.zone.bms, camera: o.zone.camera }, this.racks);
+    this.journal = new Journal({ dir: o.dir, zone: o.zone.id, clock: o.clock, configHash: o.configHash, machineVersion: o.machine.machineVersion });
+  }
+
+  get id(): string { return this.o.zone.id; }
+  get isRecovering(): boolean { return this.recovering; }
+  owns(p: Point): boolean { return this.inputs.owns(p); }
+
+  /** Recovery (§2.8) and start. Resolves once RECOVERED is sent (≤ fieldReadTimeoutMs + a little). */
+  async start(): Promise<void> {
+    const opened = this.journal.open();
+    if (opened.tornTail) this.publish('fire.journal', 'P3', `journal: torn last record discarded (${opened.tornTail.bytes} bytes)`, { ...opened.tornTail });
+    if (opened.chainBreak) this.publish('fire.journal', 'P1', 'journal chain broken: old journal kept aside, new chain started', { ...opened.chainBreak });
+    await this.recover(opened.records, 'start');
+  }
+
+  private async recover(records: JournalRecord[], why: 'start' | 'crash'): Promise<void> {
+    const gen = ++this.generation;
+    this.recovering = true;
+    const now = this.o.clock.now();
+    // 2. version / config check, 3. restore or reconstruct
+    const loaded = this.journal.loadSnapshot();
+    let snapshot: unknown = null;
+    let reason = '';
+    if (!loaded.ok) reason = loaded.reason;
+    else if (loaded.stored.machineVersion !== this.o.machine.machineVersion) reason = `machine version ${loaded.stored.machineVersion} ≠ ${this.o.machine.machineVersion}`;
+    else if (loaded.stored.configHash !== this.o.configHash) reason = `config hash ${loaded.stored.configHash.slice(0, 12)} ≠ ${this.o.configHash.slice(0, 12)}`;
+    else snapshot = loaded.stored.snapshot;
+    const restarted = records.some((r) => r.type !== 'journal.tornTail' && r.type !== 'journal.chainBreak');
+    this.journal.append('zone.start', { why, restored: snapshot !== null, reason: reason || null, journalRecords: records.length });
+    this.actor = this.o.machine.create({
+      zone: this.o.zone.id, racks: this.racks, params: this.o.params, snapshot, now,
+      onEffect: (e) => this.sink.push(e),
+    });
+    this.voter = createVoter({ racks: this.racks, channels: this.inputs.channels(), params: this.o.params as never });
+    this.actuation = new Actuation({
+      zone: this.o.zone.id, device: this.o.zone.fireIo, io: this.o.io, field: this.field, journal: this.journal, clock: this.o.clock,
+      timeouts: this.o.timeouts, log: this.o.log,
+      onAttempt: (a) => this.publish('fire.actuation', a.ok ? 'info' : 'P1', `${a.actuator} ${a.op}: ${a.result}${a.final ? '' : ' (retrying once)'}`, { ...a }),
+      onContradiction: (c) => this.guard(() => this.process({ type: 'ACTUATOR.CONTRADICTED', actuator: c.actuator, op: c.op, intentId: c.intentId, why: c.why, ts: this.o.clock.now() }, 'contradiction')),
+    });
+    this.actuation.start();
+    this.deadlines = new DeadlineScheduler(this.o.clock, (name) => this.guard(() => this.process({ type: 'DEADLINE', name, ts: this.o.clock.now() })));
+    // 4. read the field (first complete poll), bounded so recovery ends within 5 s (FS-31)
+    await this.waitForField();
+    if (gen !== this.generation || this.stopped) return;
+    // in-flight commands: the field decides their outcome (FS-30)
+    this.attempted = attemptedOneShots(records);
+    for (const i of inFlightIntents(records)) {
+      let state = 'unknown';
+      try { const v = resolveActuator(i.actuator, i.op).check(this.field); state = v.state === 'confirmed' ? 'confirmed' : `not confirmed (${v.why})`; } catch { /* unknown actuator: keep 'unknown' */ }
+      this.journal.append('intent.recovered', { intentId: i.intentId, actuator: i.actuator, op: i.op, attempt: i.attempt, field: state });
+      this.publish('fire.actuation', 'P2', `in-flight command recovered: ${i.actuator} ${i.op} → field ${state}`, { intentId: i.intentId, field: state });
+    }
+    // With a restored snapshot the field can only add what the snapshot may have missed (a
+    // discharge, water, a fired patch: stage ≥ 2); isolation alone is also stage 0 evidence.
+    // Without one, the field is all there is (FS-31 step 7).
+    const fromField = deriveStageFromField(this.field, this.racks);
+    const derived = snapshot !== null && fromField.stage < 2 ? { ...fromField, stage: -1 } : fromField;
+    const fieldState = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
+    this.journal.append('recovery.field', { derivedStage: derived.stage, fieldStage: fromField.stage, evidence: derived.evidence, fieldState });
+    this.guard(() => {
+      // The field first, stamped at the restored machine time so no backstop deadline expires
+      // before the machine has seen the feedback that happened while we were down; then RECOVERED
+      // at the real time (which expires whatever is still unconfirmed).
+      this.inputs.resetSent();
+      const asOf = Math.min(this.o.clock.now(), this.actor!.context().now || this.o.clock.now());
+      for (const e of this.inputs.fieldEvents(this.field, asOf)) this.process(e);
+      this.process({ type: 'RECOVERED', derivedStage: derived.stage as never, reconstructed: snapshot === null && derived.stage >= 0, restarted, fieldState, ts: this.o.clock.now() }, 'recovered');
+      this.recovering = false;
+      if (this.o.linkUp?.()) this.process({ type: 'LINK.UP', ts: this.o.clock.now() });
+      if (restarted) {
+        const stage = this.actor!.context().stage;
+        this.publish('alarm', stage >= 0 ? 'P1' : 'P3', `agent restarted${stage >= 0 ? ' during incident' : ''} (zone ${this.id}, stage ${stage})`, { restart: true, stage, restored: snapshot !== null, reason: reason || null });
+      }
+      this.reconcile('recovered');
+      this.saveAndPublish();
+    });
+    const tickMs = this.o.tickMs ?? 1000;
+    const loop = () => { this.tick = this.o.clock.setTimer(() => { if (this.stopped || gen !== this.generation) return; this.guard(() => this.onTick()); loop(); }, tickMs); };
+    loop();
+  }
+
+  private sink: Effect[] = [];
+  /** One-shot releases already attempted in this incident (journal): never written a second time. */
+  private attempted = new Map<string, { intentId: string; op: string }>();
+  /** Outputs without feedback (pre-discharge signals): the last op written and read back in this process. */
+  private signals = new Map<string, string>();
+  private fieldWaiters: (() => void)[] = [];
+
+  private waitForField(): Promise<void> {
+    if (this.fieldSeen) return Promise.resolve();
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = () => { if (!done) { done = true; this.o.clock.clearTimer(t); resolve(); } };
+      const t = this.o.clock.setTimer(finish, this.o.fieldReadTimeoutMs);
+      this.fieldWaiters.push(finish);
+    });
+  }
+
+  /** Points of this zone's devices (one poll cycle or subscription batch). */
+  ingest(points: readonly Point[]): void {
+    if (this.stopped) return;
+    const batch = this.inputs.collect(points, this.field);
+    if (!this.fieldSeen && points.some((p) => p.device === this.o.zone.fireIo)) {
+      this.fieldSeen = true;
+      for (const w of this.fieldWaiters.splice(0)) w();
+    }
+    if (this.recovering || !this.actor) return;
+    this.guard(() => {
+      const now = this.o.clock.now();
+      for (const e of this.inputs.fieldEvents(this.field, now)) this.process(e);
+      this.step({ readings: batch.readings, detectors: batch.detectors }, now);
+    });
+  }
+
+  private onTick(): void {
+    const now = this.o.clock.now();
+    this.step({}, now);
+    this.process({ type: 'TICK', ts: now });
+  }
+
+  private step(input: Parameters<typeof voterStep>[1], now: number): void {
+    const ctx = this.actor!.context();
+    const l = ctx.latched;
+    const r = voterStep(this.voter!, input, now, {
+      cameraOccluded: l.s1 !== null || l.s4 !== null || l.s5 !== null,
+      bypassed: Object.values(ctx.bypasses).map((b) => `${b.rack}/${b.channel}`),
+    });
+    this.voter = r.state;
+    for (const e of r.events) {
+      if ('decisions' in e && e.decisions) this.lastDecisions = e.decisions;
+      this.process(e as ZoneEvent);
+    }
+  }
+
+  /** A human command (already verified by the intake). Returns the machine's verdict. */
+  dispatch(e: HumanEvent | ZoneEvent & { commandId?: string }): DispatchOutcome {
+    if (this.recovering || !this.actor) return { ok: false, reason: `zone ${this.id} is recovering; retry in a few seconds` };
+    const id = (e as { commandId?: string }).commandId;
+    let out: DispatchOutcome = { ok: true };
+    this.guard(() => {
+      this.process(e as ZoneEvent, 'command');
+      if (id && this.commandResults.has(id)) { out = this.commandResults.get(id)!; this.commandResults.delete(id); }
+    });
+    return out;
+  }
+
+  /** Feed one event to the machine and handle everything it caused. */
+  private process(e: ZoneEvent, cause: string = e.type): void {
+    const actor = this.actor;
+    if (!actor) return;
+    const beforeValue = JSON.stringify(actor.value());
+    const beforeStage = actor.context().stage;
+    const effects: Effect[] = [];
+    const outer = this.sink;
+    this.sink = effects;
+    try { actor.send(e); } finally { this.sink = outer; }
+    const ctx = actor.context();
+    const afterValue = JSON.stringify(actor.value());
+    const changed = afterValue !== beforeValue || ctx.stage !== beforeStage;
+    if (changed) {
+      const decisions = e.type.startsWith('VOTE.') ? this.lastDecisions : [];
+      const rec = this.journal.append('transition', { event: e.type, from: JSON.parse(beforeValue), to: actor.value(), stageFrom: beforeStage, stage: ctx.stage, affectedRacks: ctx.affectedRacks, decisions, cause });
+      this.publish('fire.transition', ctx.stage >= 0 ? 'P1' : 'info', `zone ${this.id}: ${e.type} → stage ${ctx.stage}`, { event: e.type, from: JSON.parse(beforeValue), to: actor.value(), stage: ctx.stage, stageFrom: beforeStage, decisions, journalSeq: rec.seq });
+    }
+    for (const ef of effects) this.effect(ef);
+    if (changed || effects.length) this.saveAndPublish();
+    this.deadlines?.sync(ctx.deadlines);
+    if (ctx.stage > beforeStage || (changed && ctx.stage >= 0) || cause === 'contradiction') this.reconcile(`${cause}`);
+  }
+
+  private effect(e: Effect): void {
+    this.o.onEffect?.(this.id, e);
+    switch (e.type) {
+      case 'cmd': this.command(e.actuator, e.op, e.intentId, 'machine'); break;
+      case 'journalIntent': this.journal.append('decision.intent', { ...e }); break;
+      case 'journalOutcome': this.journal.append('decision.outcome', { ...e }, { sync: false }); break;
+      case 'annunciate':
+        this.journal.append('alarm', { ...e }, { sync: e.priority === 1 });
+        this.publish('alarm', priorityToSeverity(e.priority), e.text, { alarmId: e.alarmId, class: e.class, active: e.active, latched: e.latched, priority: e.priority }, e.rack);
+        break;
+      case 'notify':
+        this.journal.append('notify', { ...e });
+        this.publish('alarm', 'P1', `notify ${e.channel}: ${e.payload.text}`, { notify: e.channel, ...e.payload });
+        break;
+      case 'recordHandover':
+        this.journal.append('handover', { ...e });
+        this.publish('fire.transition', 'P1', `zone ${this.id}: fire department in control (${e.reason})`, { handover: true, ...e });
+        break;
+      case 'journalNote': this.journal.append(`note.${e.kind}`, { ...e.data, at: e.at }, { sync: false }); break;
+      case 'commandResult':
+        if (e.commandId) this.commandResults.set(e.commandId, e.ok ? { ok: true } : { ok: false, reason: e.reason ?? 'rejected by the zone' });
+        break;
+      case 'armDeadline': case 'cancelDeadline': break; // timers follow context.deadlines after each event
+    }
+  }
+
+  private command(actuator: string, op: string, intentId: string, cause: string): void {
+    const act = this.actuation!;
+    let oneShot = false;
+    try { oneShot = resolveActuator(actuator, op).oneShot; } catch { /* unknown: Actuation reports it */ }
+    if (oneShot) {
+      // Never a second discharge: already discharged in the field, or already attempted in this
+      // incident (maybe written before a crash) → watch its feedback only (FS-31 step 4).
+      const w = this.attempted.get(actuator);
+      if (dischargedInField(actuator, this.field) === true || (w && w.op === op)) {
+        this.verify(actuator, op, intentId);
+        return;
+      }
+      this.attempted.set(actuator, { intentId, op });
+    }
+    const gen = this.generation;
+    void act.execute({ actuator, op, intentId, cause }).then((o: ActuationOutcome) => {
+      if (gen !== this.generation || this.stopped) return;
+      if (o.ok && Object.keys(o.feedback).length === 0) this.signals.set(actuator, op);
+      const ts = this.o.clock.now();
+      this.guard(() => this.process(o.ok
+        ? { type: 'ACTUATOR.CONFIRMED', actuator, op, intentId, ts }
+        : { type: 'ACTUATOR.FAILED', actuator, op, intentId, result: o.result, attempts: o.attempts, ts }, 'actuation'));
+    });
+  }
+
+  private verify(actuator: string, op: string, intentId: string): void {
+    const gen = this.generation;
+    void this.actuation!.verify({ actuator, op, intentId, cause: 'recovered in-flight one-shot' }).then((o) => {
+      if (gen !== this.generation || this.stopped) return;
+      const ts = this.o.clock.now();
+      this.guard(() => this.process(o.ok
+        ? { type: 'ACTUATOR.CONFIRMED', actuator, op, intentId, ts }
+        : { type: 'ACTUATOR.FAILED', actuator, op, intentId, result: o.result, attempts: 1, ts }, 'actuation'));
+    });
+  }
+
+  /** Compare the outputs the latched state requires with the field; command only the difference (§2.6). */
+  private reconcile(cause: string): void {
+    const actor = this.actor;
+    if (!actor || (this.recovering && cause !== 'recovered')) return;
+    const ctx = actor.context();
+    const required = Object.fromEntries(actor.requiredOutputs().map((r) => [r.actuator, r.op]));
+    const view: Record<string, string> = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
+    for (const [a, op] of this.signals) view[a] = op;
+    const inFlight = Object.fromEntries(Object.keys(required).filter((a) => this.actuation!.isInFlight(a, required[a]!)).map((a) => [a, required[a]!]));
+    for (const c of reconcileOutputs(required, view, inFlight)) {
+      const rec = ctx.actuators[c.actuator];
+      // A failed output is handled by the machine's own path (alternate, hand-over), not retried in a
+      // loop here; a restart or a contradiction re-asserts it once.
+      if (rec && rec.op === c.op && rec.status === 'failed' && cause !== 'recovered' && cause !== 'contradiction') continue;
+      let oneShot = false;
+      try { oneShot = resolveActuator(c.actuator, c.op).oneShot; } catch { continue; }
+      if (oneShot) {
+        // Attempted before in this incident (maybe written before a crash): watch, never write again.
+        const w = this.attempted.get(c.actuator);
+        if (w && w.op === c.op) { this.verify(c.actuator, c.op, w.intentId); continue; }
+      }
+      const intentId = `${this.id}-rc-${this.o.clock.now().toString(36)}-${++this.intentSeq}`;
+      this.journal.append('reconcile', { actuator: c.actuator, op: c.op, intentId, cause, why: c.reason });
+      this.command(c.actuator, c.op, intentId, `reconcile:${cause}`);
+    }
+  }
+
+  private saveAndPublish(): void {
+    const actor = this.actor;
+    if (!actor) return;
+    this.journal.saveSnapshot(actor.persisted());
+    this.o.publisher.publishState(this.id, this.stateDoc());
+  }
+
+  stateDoc(): ZoneStateDoc {
+    const ctx = this.actor?.context();
+    return {
+      v: 1, zone: this.id, room: this.o.zone.room, stage: ctx?.stage ?? -1, state: this.actor?.value() ?? null, recovering: this.recovering,
+      latched: { ...(ctx?.latched ?? {}) }, affectedRacks: ctx?.affectedRacks ?? [], deadlines: { ...(ctx?.deadlines ?? {}) },
+      actuators: { ...(ctx?.actuators ?? {}) }, alarms: Object.fromEntries(Object.entries(ctx?.alarms ?? {}).filter(([, a]) => a.active || !a.acked || a.latched)),
+      fdControl: ctx?.fdControl ?? null, lockoff: ctx?.lockoff ?? null, maintenance: ctx?.maintenance ?? null, bypasses: { ...(ctx?.bypasses ?? {}) },
+      thermal: ctx?.thermal ?? null, journal: { seq: this.journal.lastSeq, hash: this.journal.lastHash },
+      machineVersion: this.o.machine.machineVersion, configHash: this.o.configHash, updatedAt: this.o.clock.now(),
+    };
+  }
+
+  private publish(kind: Parameters<FirePublisher['publishEvent']>[0]['kind'], severity: Parameters<FirePublisher['publishEvent']>[0]['severity'], message: string, data: Record<string, unknown>, rack?: number): void {
+    try {
+      const e: Parameters<FirePublisher['publishEvent']>[0] = { kind, ts: this.o.clock.now(), zone: this.id, device: this.o.zone.fireIo, message, data };
+      if (severity) e.severity = severity;
+      if (rack !== undefined) e.rack = String(rack);
+      this.o.publisher.publishEvent(e);
+    } catch (err) {
+      this.o.log?.error({ err, zone: this.id }, 'fire event publisher threw; event kept in the journal only');
+    }
+  }
+
+  /** Run zone work; an exception restarts this zone through recovery (FS-38). */
+  private guard(fn: () => void): void {
+    try { fn(); } catch (err) { this.crash(err as Error); }
+  }
+
+  private crash(err: Error): void {
+    if (this.stopped) return;
+    this.crashes++;
+    this.o.log?.error({ err, zone: this.id }, 'fire zone runtime error; restarting the zone through recovery');
+    try { this.journal.append('zone.crash', { error: err.message, stack: (err.stack ?? '').split('\n').slice(0, 5).join('\n') }); } catch { /* journal trouble is reported by recovery */ }
+    this.publish('alarm', 'P1', `zone ${this.id} runtime error, restarting through recovery: ${err.message}`, { trouble: 'zone.crash' });
+    this.teardown();
+    const backoff = Math.min(5000, 100 * 2 ** Math.min(this.crashes, 6));
+    this.o.clock.setTimer(() => { if (!this.stopped) void this.recover(this.journal.readAll(), 'crash').catch((e: Error) => this.crash(e)); }, backoff);
+  }
+
+  private teardown(): void {
+    this.generation++;
+    if (this.tick !== null) this.o.clock.clearTimer(this.tick);
+    this.tick = null;
+    this.deadlines?.stop();
+    this.actuation?.stop();
+    try { this.actor?.stop(); } catch { /* already broken */ }
+    this.actor = null;
+    this.recovering = true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.teardown();
+    this.journal.close();
+  }
+}
+
+export function configHashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+export function zoneDir(root: string, zone: string): string { return join(root, zone); }

@@ -1,0 +1,247 @@
+/**
+ * Ingest from agents: MQTT shared subscription (QoS 1, persistent session) → validate → sequence
+ * check → store (idempotent) → hooks for the operational side (alarms, status, live stream).
+ *
+ * - Every message is acknowledged only after it has been stored (or rejected), so a crash
+ *   between receipt and write makes the broker redeliver it; writes are idempotent, so that and
+ *   several replicas sharing a subscription are safe.
+ * - Messages that arrive while a write is running are written together (group commit).
+ * - Malformed payloads are counted by reason and logged (first of each reason, then every 1000th);
+ *   nothing a client sends can crash ingest.
+ */
+import { hostname } from 'node:os';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../../lib/log.js';
+import { parseTopic, SERVER_SHARED_SUBSCRIPTION, type AgentBirth, type AgentEvent, type AgentStatus } from '../../lib/mqtt-contract.js';
+import { fromWire, type Point } from '../../lib/points.js';
+import type { BatchRecord, Store } from '../store/types.js';
+import { SequenceTracker } from './sequence.js';
+import { validatePayload } from './validate.js';
+
+export interface IngestOptions {
+  brokerUrl: string;
+  store: Store;
+  log: Logger;
+  /** Every valid, non-duplicate agent event, after its batch record is stored. */
+  onEvent?: (ev: AgentEvent) => void;
+  /** Points of every stored telemetry batch (live values for alarms, status, live stream). */
+  onPoints?: (points: Point[], batch: { site: string; agent: string; historical: boolean }) => void;
+  onBirth?: (b: AgentBirth) => void;
+  onStatus?: (s: AgentStatus & { site: string; agent: string }) => void;
+  /** Stable per replica so the broker keeps the session (default dcim-server-<hostname>). */
+  clientId?: string;
+  /** Default SERVER_SHARED_SUBSCRIPTION; a broker without shared subscriptions needs dcim/v1/+/+/#. */
+  subscription?: string;
+  /**
+   * MQTT 5 session expiry (s, default 3600): the broker keeps this replica's queue across restarts
+   * that short. A replica gone for good keeps receiving its share of a shared subscription until
+   * its session expires, so keep this to the longest restart you expect.
+   */
+  sessionExpirySec?: number;
+  /** MQTT protocol version (default 5). 4 (3.1.1) for brokers without MQTT 5, e.g. the demo's embedded aedes; pair it with `subscription`. */
+  protocolVersion?: 4 | 5;
+  /** How often dirty rollup buckets are recomputed (ms, default 5000; 0 = never, call flush). */
+  rollupIntervalMs?: number;
+  /** MQTT connections in the shared-subscription group (default 4; 1 without `$share/`). */
+  connections?: number;
+  /** Most points written in one group commit (default 50,000). */
+  maxPointsPerWrite?: number;
+  now?: () => number;
+}
+
+export interface IngestStats {
+  received: number;
+  batches: number;
+  events: number;
+  points: number;
+  duplicates: number;
+  late: number;
+  gaps: number;
+  missingBatches: number;
+  rejected: Record<string, number>;
+  storeErrors: number;
+  writes: number;
+}
+
+export interface Ingest {
+  stop(): Promise<void>;
+  stats(): IngestStats;
+  /** Wait until every message received so far is stored and rollups are flushed. */
+  flush(): Promise<void>;
+}
+
+interface Pending {
+  packet: IPublishPacket;
+  done: () => void;
+}
+
+export async function startIngest(opts: IngestOptions): Promise<Ingest> {
+  const { store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const tracker = new SequenceTracker();
+  const st: IngestStats = { received: 0, batches: 0, events: 0, points: 0, duplicates: 0, late: 0, gaps: 0, missingBatches: 0, rejected: {}, storeErrors: 0, writes: 0 };
+  const maxPoints = opts.maxPointsPerWrite ?? 50_000;
+  let queue: Pending[] = [];
+  let working: Promise<void> | null = null;
+  let stopping = false;
+
+  const reject = (reason: string, topic: string, detail: string): void => {
+    const n = (st.rejected[reason] = (st.rejected[reason] ?? 0) + 1);
+    if (n === 1 || n % 1000 === 0) log.warn({ reason, topic, detail, count: n }, 'ingest rejected a message');
+  };
+
+  /** Check the sequence; seeds the tracker from stored batch records the first time a stream is seen. */
+  const sequence = async (site: string, agent: string, stream: 'telemetry' | 'event', epoch: string, seq: number): Promise<string | null> => {
+    const key = SequenceTracker.key(site, agent, stream, epoch);
+    if (!tracker.has(key)) {
+      const stored = await store.batches({ site, agent, stream, from: now() - 3_600_000 });
+      tracker.seed(key, stored.filter((b) => b.epoch === epoch).map((b) => b.seq));
+    }
+    const v = tracker.classify(key, seq);
+    if (v.kind === 'duplicate') { st.duplicates++; return null; }
+    if (v.kind === 'late') st.late++;
+    if (v.kind === 'gap') {
+      st.gaps++;
+      st.missingBatches += v.toSeq - v.fromSeq + 1;
+      // Seen by this replica only (others share the stream); authoritative gaps come from Store.gaps().
+      log.debug({ site, agent, stream, epoch, fromSeq: v.fromSeq, toSeq: v.toSeq }, 'sequence jump');
+    }
+    return key;
+  };
+
+  async function processAll(items: Pending[]): Promise<void> {
+    const points: Point[] = [];
+    const records: BatchRecord[] = [];
+    const seqKeys: Array<[string, number]> = [];
+    const pointsOut: Array<{ pts: Point[]; site: string; agent: string; historical: boolean }> = [];
+    const events: AgentEvent[] = [];
+    for (const { packet } of items) {
+      st.received++;
+      const t = parseTopic(packet.topic);
+      if (!t) { reject('topic', packet.topic, 'not in the dcim/v1 namespace'); continue; }
+      if (t.channel === 'telemetry') {
+        const v = validatePayload('telemetry', packet.payload as Buffer);
+        if (!v.ok) { reject(v.reason, packet.topic, v.detail); continue; }
+        const b = v.value;
+        if (b.site !== t.site || b.agent !== t.agent) { reject('topic_mismatch', packet.topic, `payload says ${b.site}/${b.agent}`); continue; }
+        const key = await sequence(b.site, b.agent, 'telemetry', b.epoch, b.seq);
+        if (!key) continue;
+        seqKeys.push([key, b.seq]);
+        const pts = b.points.map((w) => fromWire(b.site, w));
+        for (const p of pts) points.push(p);
+        pointsOut.push({ pts, site: b.site, agent: b.agent, historical: b.historical === true });
+        records.push({ site: b.site, agent: b.agent, stream: 'telemetry', epoch: b.epoch, seq: b.seq, sentAt: b.sentAt, receivedAt: now(), count: pts.length, historical: b.historical === true });
+      } else if (t.channel === 'event') {
+        const v = validatePayload('event', packet.payload as Buffer);
+        if (!v.ok) { reject(v.reason, packet.topic, v.detail); continue; }
+        const e = v.value;
+        if (e.site !== t.site || e.agent !== t.agent) { reject('topic_mismatch', packet.topic, `payload says ${e.site}/${e.agent}`); continue; }
+        const key = await sequence(e.site, e.agent, 'event', e.epoch, e.seq);
+        if (!key) continue;
+        seqKeys.push([key, e.seq]);
+        records.push({ site: e.site, agent: e.agent, stream: 'event', epoch: e.epoch, seq: e.seq, sentAt: e.sentAt, receivedAt: now(), count: 1, historical: e.historical === true });
+        events.push(e);
+      } else if (t.channel === 'birth') {
+        if (packet.payload.length === 0) continue; // retained message cleared
+        const v = validatePayload('birth', packet.payload as Buffer);
+        if (!v.ok) { reject(v.reason, packet.topic, v.detail); continue; }
+        opts.onBirth?.(v.value);
+      } else if (t.channel === 'status') {
+        if (packet.payload.length === 0) continue;
+        const v = validatePayload('status', packet.payload as Buffer);
+        if (!v.ok) { reject(v.reason, packet.topic, v.detail); continue; }
+        opts.onStatus?.({ ...v.value, site: t.site, agent: t.agent });
+      }
+      // cmd, cmd/result and state/* belong to the operational side.
+    }
+    try {
+      if (points.length) { await store.write(points); st.writes++; }
+      await store.recordBatches(records);
+    } catch (err) {
+      st.storeErrors++;
+      for (const [k, s] of seqKeys) tracker.forget(k, s);
+      log.error({ err: (err as Error).message }, 'store write failed; messages not acknowledged will be redelivered');
+      throw err;
+    }
+    st.batches += pointsOut.length;
+    st.events += events.length;
+    st.points += points.length;
+    for (const o of pointsOut) {
+      try { opts.onPoints?.(o.pts, { site: o.site, agent: o.agent, historical: o.historical }); } catch (err) { log.error({ err }, 'onPoints hook failed'); }
+    }
+    for (const e of events) {
+      try { opts.onEvent?.(e); } catch (err) { log.error({ err }, 'onEvent hook failed'); }
+    }
+  }
+
+  async function work(): Promise<void> {
+    while (queue.length) {
+      let n = 0;
+      let pts = 0;
+      while (n < queue.length && (n === 0 || pts < maxPoints)) {
+        pts += Math.max(1, Math.floor(queue[n]!.packet.payload.length / 60));
+        n++;
+      }
+      const items = queue.slice(0, n);
+      queue = queue.slice(n);
+      try {
+        await processAll(items);
+        for (const i of items) i.done();
+      } catch {
+        // Not acknowledged: retried here after a back-off; when stopping, left to the broker to redeliver.
+        if (stopping) return;
+        queue = [...items, ...queue];
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  // mqtt.js hands over the next message of a connection only after the previous one is acknowledged,
+  // so several connections in the same shared-subscription group keep several batches in flight
+  // (and let one store write take them together). Without a shared subscription: one connection.
+  const subscription = opts.subscription ?? SERVER_SHARED_SUBSCRIPTION;
+  const n = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 4) : 1;
+  const base = opts.clientId ?? `dcim-server-${hostname()}`;
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const client = await mqtt.connectAsync(opts.brokerUrl, {
+      clientId: n === 1 ? base : `${base}-${i}`,
+      clean: false,
+      protocolVersion: opts.protocolVersion ?? 5,
+      ...((opts.protocolVersion ?? 5) === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? 3600 } } : {}),
+      reconnectPeriod: 1000,
+    });
+    client.handleMessage = (packet, callback) => {
+      queue.push({ packet, done: () => callback() });
+      if (!working) working = work().finally(() => { working = null; });
+    };
+    client.on('error', (err) => log.error({ err: err.message }, 'mqtt error'));
+    await client.subscribeAsync(subscription, { qos: 1 });
+    clients.push(client);
+  }
+  log.info({ broker: opts.brokerUrl, subscription, connections: n }, 'ingest subscribed');
+
+  const interval = opts.rollupIntervalMs ?? 5000;
+  let flushing: Promise<unknown> = Promise.resolve();
+  const timer = interval > 0 ? setInterval(() => {
+    flushing = flushing.then(() => store.flushRollups()).catch((err) => log.error({ err: (err as Error).message }, 'rollup flush failed'));
+  }, interval) : null;
+
+  return {
+    stats: () => ({ ...st, rejected: { ...st.rejected } }),
+    async flush() {
+      while (working || queue.length) await (working ?? Promise.resolve());
+      await flushing;
+      await store.flushRollups();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      stopping = true;
+      while (working) await working;
+      await Promise.all(clients.map((c) => c.endAsync()));
+      while (working) await working;
+      await flushing;
+      await store.flushRollups();
+    },
+  };
+}

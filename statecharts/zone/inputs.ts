@@ -1,0 +1,227 @@
+/**
+ * Handlers of non-human inputs, pure over a Tx: time (TICK/DEADLINE), thermal status, channel
+ * troubles, patch, abort, lock-off, tank and LFL, and recovery (FS-31).
+ */
+import { expireFeedback } from './actuation.js';
+import { checkHold, raise, releaseDueNozzles, releaseGasIfDue, startGas, armT3IfSettled, armT4IfFlowing } from './stages.js';
+import { actuatorKind, type Tx } from './tx.js';
+import type { Stage, ZoneEvent } from './types.js';
+
+/** Every deadline that fell due by `tx.now` (TICK, DEADLINE or any later event). */
+export function timers(tx: Tx): void {
+  const c = tx.ctx;
+  expireFeedback(tx);
+  releaseDueNozzles(tx);
+  releaseGasIfDue(tx);
+  checkHold(tx);
+  patchDue(tx);
+  for (const [name, at] of Object.entries(c.deadlines)) {
+    if (at > tx.now) continue;
+    if (name.startsWith('bypass:')) {
+      const key = name.slice('bypass:'.length);
+      const b = c.bypasses[key];
+      delete c.bypasses[key];
+      tx.cancel(name);
+      tx.clear(`bypass:${key}`);
+      tx.note('bypassExpired', { key, permitId: b?.permitId ?? null });
+    }
+  }
+}
+
+export function onStatus(tx: Tx, ev: Extract<ZoneEvent, { type: 'VOTE.STATUS' }>): void {
+  const c = tx.ctx;
+  c.thermal = ev.status;
+  c.watchRacks = ev.status.watchRacks;
+  if (!c.crossZoned && c.stage >= 3 && (ev.status.smoke || ev.status.offgas)) {
+    c.crossZoned = true;
+    if (c.stage >= 5 && c.gas.phase === 'none') startGas(tx);
+  }
+  // FS-11: voted ≥ 75 °C for 30 s with the patch not fired → supervisory "patch did not operate"
+  const p = c.params;
+  for (const r of c.racks) {
+    const name = `patchHot:${r}`;
+    const v = ev.status.hot[String(r)];
+    const hot = v !== undefined && v >= p.thresholds.patchNoOperate && !c.patchFired[r];
+    if (hot && c.deadlines[name] === undefined && !c.alarms[`patchNoOperate:${r}`]?.active) tx.arm(name, tx.now + p.timings.patchNoOperateMs);
+    else if (!hot) tx.cancel(name);
+  }
+  patchDue(tx);
+}
+
+function patchDue(tx: Tx): void {
+  const c = tx.ctx;
+  for (const r of c.racks) {
+    const name = `patchHot:${r}`;
+    const at = c.deadlines[name];
+    if (at === undefined || at > tx.now) continue;
+    tx.cancel(name);
+    const v = c.thermal?.hot[String(r)];
+    if (v !== undefined && v >= c.params.thresholds.patchNoOperate && !c.patchFired[r]) {
+      tx.alarm(`patchNoOperate:${r}`, 'supervisory', 2, `rack ${r}: patch did not operate (voted ${v} °C)`, { rack: r, latched: true });
+    }
+  }
+}
+
+export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT' | 'CHANNEL.DEGRADED' | 'CHANNEL.RESTORED' }>): void {
+  const c = tx.ctx;
+  if (ev.type === 'CHANNEL.FAULT') {
+    tx.alarm(`channel:${ev.rack}/${ev.channel}`, 'trouble', 3, `rack ${ev.rack} ${ev.channel}: ${ev.reason}`, { rack: ev.rack });
+  } else if (ev.type === 'CHANNEL.DEGRADED') {
+    if (ev.validCount === 0) {
+      tx.alarm(`impairment:${ev.rack}`, 'supervisory', 1, `zone ${c.zone} impaired: rack ${ev.rack} has no valid detection channel — fire watch required`, { rack: ev.rack });
+      tx.notify('firedept', `zone ${c.zone}: detection impaired on rack ${ev.rack}, fire watch required`);
+    } else {
+      tx.clear(`impairment:${ev.rack}`);
+      tx.alarm(`degraded:${ev.rack}`, 'supervisory', 2, `rack ${ev.rack}: degraded voting (1oo1)`, { rack: ev.rack });
+    }
+  } else if (ev.channel === 'voting') {
+    tx.clear(`impairment:${ev.rack}`);
+    tx.clear(`degraded:${ev.rack}`);
+  } else {
+    tx.clear(`channel:${ev.rack}/${ev.channel}`);
+  }
+}
+
+export function onPatch(tx: Tx, ev: Extract<ZoneEvent, { type: 'PATCH' }>): void {
+  const c = tx.ctx;
+  if (ev.fault) { tx.alarm(`channel:${ev.rack}/patch`, 'trouble', 3, `rack ${ev.rack}: patch input open-circuit or missing`, { rack: ev.rack }); return; }
+  tx.clear(`channel:${ev.rack}/patch`);
+  const was = c.patchFired[ev.rack] === true;
+  c.patchFired[ev.rack] = ev.fired;
+  if (ev.fired && !was) {
+    tx.note('patchFired', { rack: ev.rack });
+    tx.alarm(`patch:${ev.rack}`, 'supervisory', 2, `rack ${ev.rack}: patch operated — needs replacement`, { rack: ev.rack, latched: true });
+    tx.clear(`patchNoOperate:${ev.rack}`);
+    tx.cancel(`patchHot:${ev.rack}`);
+  } else if (!ev.fired && was) {
+    tx.note('patchReplaced', { rack: ev.rack });
+    tx.clear(`patch:${ev.rack}`);
+  }
+}
+
+export function onAbort(tx: Tx, ev: Extract<ZoneEvent, { type: 'ABORT' }>): void {
+  const c = tx.ctx;
+  if (ev.circuitOk === false) tx.alarm('abortCircuit', 'trouble', 2, `zone ${c.zone}: abort circuit fault`);
+  else if (ev.circuitOk === true) tx.clear('abortCircuit');
+  if (ev.held === c.abortHeld) return;
+  c.abortHeld = ev.held;
+  const p = c.params.timings;
+  if (ev.held) {
+    if (c.gas.phase === 'predischarge') {
+      c.gas.phase = 'abortHeld';
+      tx.cancel('gasRelease');
+    }
+    tx.note(c.gas.phase === 'releasing' || c.gas.phase === 'holding' ? 'abortAfterRelease' : 'abortHeld', { phase: c.gas.phase });
+    return;
+  }
+  tx.note('abortReleased', { phase: c.gas.phase });
+  if (c.gas.phase === 'abortHeld') {
+    c.gas.phase = 'predischarge';
+    tx.arm('gasRelease', tx.now + (p.abortRestart === 'nyc' ? p.nycAbortDelayMs : p.gasDelayMs));
+  }
+  // nozzle countdowns held by the abort restart in full
+  for (const name of Object.keys(c.deadlines)) {
+    if (name.startsWith('nozzle:') && c.deadlines[name]! <= tx.now) tx.arm(name, tx.now + p.nozzlePreDischargeMs);
+  }
+}
+
+export function onLockoff(tx: Tx, ev: Extract<ZoneEvent, { type: 'LOCKOFF' }>): void {
+  const c = tx.ctx;
+  c.lockoff = { on: ev.on, permitId: ev.permitId ?? null };
+  if (ev.on) {
+    tx.alarm('lockoff', 'supervisory', 1, `suppression impaired, zone ${c.zone}: lock-off${ev.permitId ? ` permit ${ev.permitId}` : ''} — fire watch required`);
+    if (c.gas.phase === 'predischarge' || c.gas.phase === 'abortHeld' || c.gas.phase === 'interlock') {
+      tx.cancel('gasRelease');
+      c.gas.phase = 'inhibited';
+      tx.alarm('gasInhibited', 'alarm', 1, `zone ${c.zone}: gas release inhibited by lock-off`, { latched: true });
+    }
+    tx.note(c.gas.phase === 'releasing' || c.gas.phase === 'holding' ? 'lockoffAfterRelease' : 'lockoff', { permitId: ev.permitId ?? null });
+  } else {
+    tx.clear('lockoff');
+    tx.note('lockoffCleared', {});
+    if (c.gas.phase === 'inhibited') { c.gas.phase = 'none'; startGas(tx); }
+  }
+}
+
+export function onTank(tx: Tx, pct: number): void {
+  const c = tx.ctx;
+  c.tankPct = pct;
+  if (pct >= 95) {
+    tx.alarm('tankFull', 'alarm', 1, `zone ${c.zone}: drain tank ${pct}% — decide: hand-over recommended (water is not stopped automatically)`);
+    tx.notify('firedept', `zone ${c.zone}: drain tank ${pct}%, hand-over recommended`);
+  } else tx.clear('tankFull');
+  if (pct >= 80) tx.alarm('tankHigh', 'supervisory', 2, `zone ${c.zone}: drain tank ${pct}%`);
+  else tx.clear('tankHigh');
+}
+
+export function onLfl(tx: Tx, pct: number): void {
+  const c = tx.ctx;
+  c.lflPct = pct;
+  if (pct >= 25) tx.alarm('explosionRisk', 'alarm', 1, `zone ${c.zone}: ${pct}% LFL — DO NOT OPEN`, { latched: true });
+}
+
+const ACTIVE_STATES: Record<string, string> = { breaker: 'open', 'upstream.breaker': 'open', curtain: 'down', nozzle: 'release', spray: 'on', gas: 'release', 'charge.inhibit': 'on', 'drain.pump': 'on', hvac: 'stop', dampers: 'close' };
+
+/**
+ * RECOVERED (FS-31): import the field, raise to the stage the field shows (never lower), give a
+ * resumed countdown at least the minimum warning and re-sound it, raise the restart trouble.
+ * One-shots are never armed for racks without evidence; the runtime's reconcile re-asserts the rest.
+ */
+export function onRecovered(tx: Tx, ev: Extract<ZoneEvent, { type: 'RECOVERED' }>): void {
+  const c = tx.ctx;
+  const field = ev.fieldState ?? {};
+  const evidenceRacks = new Set<number>();
+  for (const [actuator, state] of Object.entries(field)) {
+    c.field[actuator] = { state, at: tx.now };
+    const kind = actuatorKind(actuator);
+    if (ACTIVE_STATES[kind] !== state) continue;
+    const rec = c.actuators[actuator];
+    if (!rec || rec.op !== state) {
+      c.actuators[actuator] = { op: state, intentId: `${c.zone}-recovered-${++c.seq}`, status: 'confirmed', issuedAt: tx.now, cause: 'found in field at recovery' };
+    } else if (rec.status === 'pending') {
+      rec.status = 'confirmed';
+      tx.cancel(`fb:${actuator}`);
+      tx.fx.push({ type: 'journalOutcome', intentId: rec.intentId, actuator, op: rec.op, outcome: 'confirmed', at: tx.now, detail: 'in-flight command recovered: confirmed by the field' });
+    }
+    const m = /^rack\.(\d+)\.(curtain|nozzle|spray)$/.exec(actuator);
+    if (m) {
+      const r = Number(m[1]);
+      evidenceRacks.add(r);
+      if (m[2] === 'nozzle') c.rackStage[r] = Math.max(c.rackStage[r] ?? -1, 3);
+    }
+    if (kind === 'gas') { c.gas.phase = 'holding'; c.gas.releasedAt ??= tx.now; if (c.deadlines.gasHold === undefined) tx.arm('gasHold', tx.now + c.params.timings.gasHoldMs); }
+  }
+  const derived = ev.derivedStage;
+  if (derived > c.stage) {
+    const racks = evidenceRacks.size ? [...evidenceRacks] : [...c.racks];
+    // evidence without one-shots: rack stages above 2 come only from discharged nozzles
+    for (const r of racks) {
+      c.rackStage[r] = Math.max(c.rackStage[r] ?? -1, Math.min(derived, 2));
+      if (!c.affectedRacks.includes(r)) c.affectedRacks.push(r);
+    }
+    c.affectedRacks.sort((a, b) => a - b);
+    raise(tx, derived, null, 'recovered from field');
+  } else if (c.stage >= 0) {
+    raise(tx, c.stage, null, 'recovery re-assert');
+  }
+  // FS-31 step 5: a resumed countdown gives at least the minimum warning, and re-sounds
+  const minAt = tx.now + c.params.timings.minCountdownWarningMs;
+  let countdown = false;
+  for (const [name, at] of Object.entries(c.deadlines)) {
+    if (name === 'gasRelease' || name.startsWith('nozzle:')) {
+      countdown = true;
+      if (at < minAt) tx.arm(name, minAt);
+    }
+  }
+  if (countdown) tx.cmd('room.predischarge', 'on', 'countdown resumed after restart', { force: true });
+  armT3IfSettled(tx);
+  armT4IfFlowing(tx);
+  if (ev.restarted) {
+    if (c.stage >= 0) tx.alarm('restarted', 'trouble', 1, `zone ${c.zone}: agent restarted during incident (${tx.stageName()})`);
+    else tx.alarm('restarted', 'trouble', 4, `zone ${c.zone}: agent restarted`);
+  }
+  if (ev.reconstructed) tx.alarm('reconstructed', 'alarm', 1, `zone ${c.zone}: state reconstructed from the field (${tx.stageName()})`, { latched: true });
+  tx.note('recovered', { derivedStage: derived, stage: c.stage, reconstructed: ev.reconstructed });
+}
+
+export const stageOf = (n: number): Stage => Math.max(-1, Math.min(5, n)) as Stage;

@@ -1,0 +1,179 @@
+/**
+ * A transaction over the zone context: a private copy that pure helpers change, plus the list of
+ * effects they emit, in order. The machine's actions run one Tx per event and hand the effects to
+ * the injected, named actions (journalIntent, cmd, annunciate, ...). Nothing here does I/O.
+ */
+import type { FeedbackTimeouts } from '../params.js';
+import type { AlarmClass, Effect, Priority, ZoneContext } from './types.js';
+
+/** The kind of an actuator id: rack.3.spray → spray, room.upstream.breaker → upstream.breaker. */
+export function actuatorKind(actuator: string): string {
+  return actuator.replace(/^rack\.\d+\./, '').replace(/^room\./, '');
+}
+
+export const ONE_SHOT_KINDS = new Set(['nozzle', 'gas']);
+export const isOneShot = (actuator: string) => ONE_SHOT_KINDS.has(actuatorKind(actuator));
+
+export function feedbackTimeoutMs(f: FeedbackTimeouts, actuator: string): number | null {
+  switch (actuatorKind(actuator)) {
+    case 'breaker': case 'upstream.breaker': case 'charge.inhibit': return f.breakerMs;
+    case 'curtain': return f.curtainMs;
+    case 'nozzle': case 'gas': return f.dischargeMs;
+    case 'spray': case 'drain.pump': return f.waterMs;
+    case 'hvac': case 'dampers': return f.hvacMs;
+    default: return null; // signals (pre-discharge sounders) have no feedback
+  }
+}
+
+/** Does the field state confirm `op`? Breakers also need the current below 1 A (FS-12, §4 #14). */
+export function confirms(actuator: string, op: string, state: string, current?: number): boolean {
+  if (state !== op) return false;
+  if (op === 'open' && actuatorKind(actuator) === 'breaker' && current !== undefined && Math.abs(current) >= 1) return false;
+  return true;
+}
+
+export const rackOf = (actuator: string): number | null => {
+  const m = /^rack\.(\d+)\./.exec(actuator);
+  return m ? Number(m[1]) : null;
+};
+
+export interface CmdOptions {
+  /** issue even if the same op is already pending or confirmed (re-assert after a contradiction, re-sound) */
+  force?: boolean;
+  /** automatic commands are subject to maintenance inhibits; human ones (REENERGIZE) are not */
+  automatic?: boolean;
+}
+
+const mapValues = <T extends object>(o: Record<string, T>): Record<string, T> => {
+  const r: Record<string, T> = {};
+  for (const k in o) r[k] = { ...o[k]! };
+  return r;
+};
+
+/**
+ * A copy deep enough for every write a Tx makes (params and the thermal status are replaced, never
+ * mutated, so they are shared). Much cheaper than structuredClone on the 1 Hz TICK path.
+ */
+export function cloneContext(c: ZoneContext): ZoneContext {
+  return {
+    ...c,
+    racks: [...c.racks],
+    latched: { ...c.latched },
+    rackStage: { ...c.rackStage },
+    affectedRacks: [...c.affectedRacks],
+    deadlines: { ...c.deadlines },
+    actuators: mapValues(c.actuators),
+    field: mapValues(c.field),
+    isolationOverride: c.isolationOverride && { ...c.isolationOverride },
+    checked: { ...c.checked },
+    water: { ...c.water },
+    gas: { ...c.gas },
+    fdControl: c.fdControl && { ...c.fdControl, actors: [...c.fdControl.actors] },
+    handoverReasons: [...c.handoverReasons],
+    alarms: mapValues(c.alarms),
+    bypasses: mapValues(c.bypasses),
+    maintenance: c.maintenance && { ...c.maintenance, inhibit: [...c.maintenance.inhibit] },
+    drill: c.drill && { ...c.drill },
+    lockoff: { ...c.lockoff },
+    patchFired: { ...c.patchFired },
+    watchRacks: [...c.watchRacks],
+    reenergizePending: [...c.reenergizePending],
+  };
+}
+
+export class Tx {
+  readonly ctx: ZoneContext;
+  readonly fx: Effect[] = [];
+
+  constructor(ctx: ZoneContext, ts: number | undefined) {
+    this.ctx = cloneContext(ctx);
+    if (ts !== undefined && Number.isFinite(ts) && ts > this.ctx.now) this.ctx.now = ts;
+  }
+
+  get now(): number { return this.ctx.now; }
+
+  note(kind: string, data: Record<string, unknown> = {}): void {
+    this.fx.push({ type: 'journalNote', kind, at: this.now, data: { zone: this.ctx.zone, ...data } });
+  }
+
+  arm(name: string, at: number): void {
+    this.ctx.deadlines[name] = at;
+    this.fx.push({ type: 'armDeadline', name, at });
+  }
+
+  cancel(name: string): void {
+    if (this.ctx.deadlines[name] === undefined) return;
+    delete this.ctx.deadlines[name];
+    this.fx.push({ type: 'cancelDeadline', name });
+  }
+
+  notify(channel: 'firedept' | 'oncall' | 'supervising', text: string): void {
+    this.fx.push({ type: 'notify', channel, payload: { zone: this.ctx.zone, text, stage: this.ctx.stage, at: this.now } });
+  }
+
+  /** Raise (or re-raise) an alarm; annunciated once while it stays active. */
+  alarm(id: string, cls: AlarmClass, priority: Priority, text: string, o: { rack?: number; latched?: boolean } = {}): void {
+    const cur = this.ctx.alarms[id];
+    if (cur?.active) return;
+    const latched = o.latched ?? false;
+    this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}) };
+    this.fx.push({ type: 'annunciate', alarmId: id, class: cls, priority, text, active: true, at: this.now, latched, ...(o.rack !== undefined ? { rack: o.rack } : {}) });
+  }
+
+  /** Return-to-normal of an alarm (it stays listed until acknowledged or, if latched, reset). */
+  clear(id: string): void {
+    const cur = this.ctx.alarms[id];
+    if (!cur || !cur.active) return;
+    this.ctx.alarms[id] = { ...cur, active: false };
+    this.fx.push({ type: 'annunciate', alarmId: id, class: cur.class, priority: cur.priority, text: cur.text, active: false, at: this.now, latched: cur.latched });
+  }
+
+  result(command: string, ok: boolean, reason?: string, commandId?: string): void {
+    this.fx.push({ type: 'commandResult', command, ok, at: this.now, ...(reason ? { reason } : {}), ...(commandId ? { commandId } : {}) });
+  }
+
+  /** The permit that inhibits this actuator, if any (FS-28). */
+  inhibitedBy(actuator: string): string | null {
+    const m = this.ctx.maintenance;
+    if (!m) return null;
+    const kind = actuatorKind(actuator);
+    return m.inhibit.includes(kind) ? m.permitId : null;
+  }
+
+  /**
+   * Command an output: journal the intent, then the command, then arm the feedback backstop.
+   * Idempotent: the same op already pending or confirmed is not re-issued unless forced.
+   * Returns false when inhibited or skipped.
+   */
+  cmd(actuator: string, op: string, cause: string, o: CmdOptions = {}): boolean {
+    const cur = this.ctx.actuators[actuator];
+    if (!o.force && cur && cur.op === op && (cur.status === 'pending' || cur.status === 'confirmed' || cur.status === 'inhibited')) return false;
+    const intentId = `${this.ctx.zone}-${this.ctx.incidentNo}-${++this.ctx.seq}`;
+    const permit = o.automatic === false ? null : this.inhibitedBy(actuator);
+    if (permit) {
+      this.ctx.actuators[actuator] = { op, intentId, status: 'inhibited', issuedAt: this.now, cause };
+      this.fx.push({ type: 'journalOutcome', intentId, actuator, op, outcome: 'inhibited', at: this.now, detail: `permit ${permit}` });
+      this.alarm(`inhibited:${permit}`, 'alarm', 1, `actuation inhibited by permit ${permit}`, { latched: true });
+      this.notify('firedept', `zone ${this.ctx.zone}: ${actuator} ${op} inhibited by permit ${permit}`);
+      return false;
+    }
+    this.fx.push({ type: 'journalIntent', intentId, actuator, op, cause, at: this.now });
+    this.fx.push({ type: 'cmd', actuator, op, intentId });
+    const t = feedbackTimeoutMs(this.ctx.params.feedback, actuator);
+    if (t === null) {
+      this.ctx.actuators[actuator] = { op, intentId, status: 'confirmed', issuedAt: this.now, cause };
+      this.cancel(`fb:${actuator}`);
+    } else {
+      this.ctx.actuators[actuator] = { op, intentId, status: 'pending', issuedAt: this.now, cause };
+      // the runtime verifies and retries idempotent commands once (agent/fire/actuation.ts); this
+      // backstop covers both attempts, so a silent runtime still ends in a failure here
+      const attempts = isOneShot(actuator) ? 1 : 2;
+      this.arm(`fb:${actuator}`, this.now + attempts * t + this.ctx.params.timings.feedbackGraceMs);
+    }
+    return true;
+  }
+
+  stageName(): string {
+    return this.ctx.stage < 0 ? 'idle' : `stage ${this.ctx.stage}`;
+  }
+}

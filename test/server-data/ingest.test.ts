@@ -1,0 +1,99 @@
+/**
+ * Ingest through a real Mosquitto broker into the DuckDB store: validation, duplicates, gaps and
+ * out-of-order replays (R42), idempotent writes, two replicas on one shared subscription.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/log.js';
+import type { AgentEvent } from '../../lib/mqtt-contract.js';
+import type { WirePoint } from '../../lib/points.js';
+import { startIngest, type Ingest } from '../../server/ingest/ingest.js';
+import { createStore } from '../../server/store/index.js';
+import type { Store } from '../../server/store/types.js';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto.js';
+import { waitFor } from '../support/ports.js';
+import { event, Publisher, telemetry } from './helpers.js';
+
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+let group = 0;
+const sub = (): string => `$share/test-${++group}/dcim/v1/+/+/#`;
+const load = (seq: number, v: number): WirePoint => ({ d: 'ups-z1', n: 'ups.load', v, t: T0 + seq * 1000, q: 0 });
+
+describe('ingest (real Mosquitto → DuckDB)', () => {
+  let broker: Mosquitto;
+  let store: Store;
+  let pub: Publisher;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    pub = await Publisher.connect(broker.url);
+  });
+  afterAll(async () => {
+    await pub?.close();
+    await broker?.stop();
+  });
+
+  // One connection: these tests assert the per-arrival order (late vs gap); several connections process in any order.
+  async function withIngest(fn: (ing: Ingest, events: AgentEvent[]) => Promise<void>, clientId = `srv-${Math.random().toString(36).slice(2)}`): Promise<void> {
+    store = createStore({ kind: 'duckdb', path: ':memory:' });
+    await store.start();
+    const events: AgentEvent[] = [];
+    const ing = await startIngest({ brokerUrl: broker.url, store, log: silentLogger, clientId, subscription: sub(), connections: 1, rollupIntervalMs: 0, onEvent: (e) => events.push(e) });
+    try { await fn(ing, events); } finally { await ing.stop(); await store.stop(); }
+  }
+
+  it('rejects malformed payloads with a counted reason and keeps going', async () => {
+    await withIngest(async (ing) => {
+      await pub.raw('dcim/v1/sim1/agent-a/telemetry', '{not json');
+      await pub.raw('dcim/v1/sim1/agent-a/telemetry', JSON.stringify({ ...telemetry('agent-a', 1, [load(1, 1)]), extra: 1 }));
+      await pub.raw('dcim/v1/sim1/agent-a/telemetry', JSON.stringify(telemetry('agent-a', 1, [{ ...load(1, 1), q: 5 } as never])));
+      await pub.raw('dcim/v1/sim1/agent-b/telemetry', JSON.stringify(telemetry('agent-a', 1, [load(1, 1)])));
+      await pub.raw('dcim/v1/sim1/agent-a/event', JSON.stringify({ v: 1 }));
+      await pub.telemetry(telemetry('agent-a', 1, [load(1, 10), { d: 'ups-z1', n: 'battery.charge', v: null, t: T0 + 1000, q: 2, r: 'timeout' }]));
+      await waitFor(() => ing.stats().batches === 1, { what: 'valid batch' });
+      expect(ing.stats().rejected).toEqual({ json: 1, schema: 3, topic_mismatch: 1 });
+      expect(await store.raw({ site: 'sim1', device: 'ups-z1', name: 'battery.charge' }, T0, T0 + 10_000)).toEqual([{ ts: T0 + 1000, value: null, q: 2, reason: 'timeout' }]);
+    });
+  });
+
+  it('drops duplicates, records gaps, accepts replays in any order without double counting', async () => {
+    await withIngest(async (ing, events) => {
+      for (const seq of [40, 41, 41, 45]) await pub.telemetry(telemetry('agent-g', seq, [load(seq, seq)], { sentAt: T0 + seq * 1000 }));
+      await pub.event(event('agent-g', 1, { kind: 'fire.transition', ts: T0, message: 'stage 1', zone: 'z1', data: { stage: 1 } }));
+      await waitFor(() => ing.stats().batches === 3 && ing.stats().events === 1, { what: 'three batches and one event' });
+      expect(ing.stats().duplicates).toBe(1);
+      expect([ing.stats().gaps, ing.stats().missingBatches]).toEqual([1, 3]);
+      expect(await store.gaps({ agent: 'agent-g' })).toEqual([{ site: 'sim1', agent: 'agent-g', stream: 'telemetry', epoch: 'e1', fromSeq: 42, toSeq: 44, missing: 3, start: T0 + 41_000, end: T0 + 45_000 }]);
+      expect(events.map((e) => [e.kind, e.data?.stage])).toEqual([['fire.transition', 1]]);
+      for (const seq of [44, 42, 43, 42]) await pub.telemetry(telemetry('agent-g', seq, [load(seq, seq)], { sentAt: T0 + seq * 1000, historical: true }));
+      await waitFor(() => ing.stats().batches === 6, { what: 'replayed batches' });
+      await ing.flush();
+      expect(await store.gaps({ agent: 'agent-g' })).toEqual([]);
+      expect([ing.stats().duplicates, ing.stats().late]).toEqual([2, 3]);
+      const [row] = await store.rollups({ site: 'sim1', device: 'ups-z1', name: 'ups.load' }, '1m', T0, T0 + 60_000);
+      expect([row!.count, row!.sum]).toEqual([6, 40 + 41 + 42 + 43 + 44 + 45]);
+    });
+  });
+
+  it('two replicas on the shared subscription store every batch once', async () => {
+    store = createStore({ kind: 'duckdb', path: ':memory:' });
+    await store.start();
+    const subscription = sub();
+    const a = await startIngest({ brokerUrl: broker.url, store, log: silentLogger, clientId: 'replica-a', subscription, rollupIntervalMs: 0 });
+    const b = await startIngest({ brokerUrl: broker.url, store, log: silentLogger, clientId: 'replica-b', subscription, rollupIntervalMs: 0 });
+    try {
+      for (let seq = 1; seq <= 40; seq++) await pub.telemetry(telemetry('agent-r', seq, [{ d: 'ups-z2', n: 'ups.load', v: seq, t: T0 + seq * 1000, q: 0 }], { sentAt: T0 + seq * 1000 }));
+      await waitFor(() => a.stats().batches + b.stats().batches === 40, { what: '40 batches across replicas' });
+      expect(a.stats().batches).toBeGreaterThan(0);
+      expect(b.stats().batches).toBeGreaterThan(0);
+      await a.flush();
+      await b.flush();
+      expect(await store.gaps({ agent: 'agent-r' })).toEqual([]);
+      expect((await store.batches({ agent: 'agent-r' })).length).toBe(40);
+      const rows = await store.rollups({ site: 'sim1', device: 'ups-z2', name: 'ups.load' }, '1m', T0, T0 + 120_000);
+      expect(rows.reduce((x, r) => x + r.count, 0)).toBe(40);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await store.stop();
+    }
+  });
+});
