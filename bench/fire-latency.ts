@@ -88,7 +88,10 @@ async function main(): Promise<void> {
   };
   const once = async (kind: 'offgas' | 'temperature', room: number, rack: number) => {
     const device = `fire-br${room}`;
-    const cmdPoint = `rack.${rack}.breaker.open.cmd`;
+    // off-gas: that rack's breaker; temperature (stage 3): the first command for that rack (its
+    // breaker, or its curtain when an earlier stage already opened every breaker of the zone)
+    const isCmd = (x: WriteEntry) => x.device === device && x.value === true && x.who.startsWith('modbus')
+      && (kind === 'offgas' ? x.point === `rack.${rack}.breaker.open.cmd` : (x.point ?? '').startsWith(`rack.${rack}.`));
     const seenKey = kind === 'offgas' ? `${device}/rack.${rack}.offgas` : `${device}/rack.${rack}.probe.a.temperature`;
     watching.set(seenKey, kind === 'offgas' ? (v) => v === true : (v) => typeof v === 'number' && v >= 80);
     const before = (await writes()).length;
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     let w: WriteEntry | undefined;
     while (!w && Date.now() < deadline) {
       await sleep(20);
-      w = (await writes()).slice(before).find((x) => x.device === device && x.point === cmdPoint && x.value === true && x.who.startsWith('modbus'));
+      w = (await writes()).slice(before).find(isCmd);
     }
     const seen = firstSeen.get(seenKey);
     watching.delete(seenKey);
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
   await host.stop();
   child.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 if (opts.serve) await serve();

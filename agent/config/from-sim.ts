@@ -67,7 +67,7 @@ export function fromSim(endpoints: SimDeviceEndpoint[], opts: FromSimOptions = {
       devices.push({ id: ep.id, profile: ep.profile, ...place(ep), ...intParams(ep), opcua: { endpoint: ep.endpointUrl ?? `opc.tcp://${ep.host}:${ep.port ?? 4840}` } });
     } else {
       const p = intParams(ep);
-      devices.push({ id: ep.id, profile: ep.profile, ...place(ep), ...p, mqtt: { broker: opts.deviceBrokerUrl ?? `mqtt://${ep.host}:${ep.port ?? 1883}`, ...p } });
+      devices.push({ id: ep.id, profile: ep.profile, ...place(ep), ...p, mqtt: { broker: opts.deviceBrokerUrl ?? `mqtt://${ep.host}:${ep.port ?? 1883}` } });
     }
   }
   const config: Record<string, unknown> = {

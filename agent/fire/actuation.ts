@@ -77,7 +77,11 @@ export class Actuation {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    for (const cancel of [...this.waits]) cancel();
   }
+
+  /** Pending feedback waits (cancelled by stop so no timer outlives the runtime). */
+  private waits = new Set<() => void>();
 
   /** Execute one command with verification and at most one retry. Never throws. */
   execute(req: ActuationRequest): Promise<ActuationOutcome> {
@@ -196,8 +200,11 @@ export class Actuation {
         done = true;
         unsub();
         this.o.clock.clearTimer(timer);
+        this.waits.delete(cancel);
         resolve(r);
       };
+      const cancel = () => finish({ result: 'timeout', reason: 'runtime stopped' });
+      this.waits.add(cancel);
       const unsub = this.o.field.onUpdate((name) => {
         if (!op.feedbackPoints.includes(name)) return;
         const v = op.check(this.o.field);

@@ -138,6 +138,13 @@ export class ZoneRuntime {
     // Without one, the field is all there is (FS-31 step 7).
     const fromField = deriveStageFromField(this.field, this.racks);
     const derived = snapshot !== null && fromField.stage < 2 ? { ...fromField, stage: -1 } : fromField;
+    // The journal is the write-ahead log: a stage it recorded after the snapshot was taken is never lost.
+    const snapSeq = loaded.ok ? loaded.stored.journalSeq : 0;
+    const lastT = [...records].reverse().find((r) => r.type === 'transition');
+    if (lastT && lastT.seq > snapSeq && Number(lastT.data.stage) > Math.max(derived.stage, this.actor!.context().stage)) {
+      derived.stage = Number(lastT.data.stage);
+      derived.evidence = { ...derived.evidence, journal: `stage ${derived.stage} at seq ${lastT.seq}, after the snapshot (seq ${snapSeq})` };
+    }
     const fieldState = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
     this.journal.append('recovery.field', { derivedStage: derived.stage, fieldStage: fromField.stage, evidence: derived.evidence, fieldState });
     this.guard(() => {
@@ -245,8 +252,11 @@ export class ZoneRuntime {
       const rec = this.journal.append('transition', { event: e.type, from: JSON.parse(beforeValue), to: actor.value(), stageFrom: beforeStage, stage: ctx.stage, affectedRacks: ctx.affectedRacks, decisions, cause });
       this.publish('fire.transition', ctx.stage >= 0 ? 'P1' : 'info', `zone ${this.id}: ${e.type} → stage ${ctx.stage}`, { event: e.type, from: JSON.parse(beforeValue), to: actor.value(), stage: ctx.stage, stageFrom: beforeStage, decisions, journalSeq: rec.seq });
     }
+    // Write-ahead: the machine's decision (snapshot) is on disk before any of its effects runs, so a
+    // kill between a decision and its outputs restores the decision, never an older stage.
+    if (changed || effects.length) this.journal.saveSnapshot(actor.persisted());
     for (const ef of effects) this.effect(ef);
-    if (changed || effects.length) this.saveAndPublish();
+    if (changed || effects.length) this.o.publisher.publishState(this.id, this.stateDoc());
     this.deadlines?.sync(ctx.deadlines);
     if (ctx.stage > beforeStage || (changed && ctx.stage >= 0) || cause === 'contradiction') this.reconcile(`${cause}`);
   }

@@ -1,24 +1,22 @@
 /**
- * The demo's edge box, run as a child process (`tsx server/demo/edge-main.ts CONFIG.json`) so it
+ * The demo's edge box, run as a child process (server/demo/edge.ts spawnEdge; config over IPC) so it
  * has a core of its own, as a real edge agent would: the agent (telemetry of every device) and
  * the fire runtime (own Modbus links to the fire I/O, signed commands), with the agent's BMS and
  * camera points fed to the fire runtime. Prints `READY {...}` once started; stops on SIGTERM,
  * SIGINT or when the parent goes away (IPC disconnect).
  */
-import { readFileSync } from 'node:fs';
 import { createLogger } from '../../lib/log.js';
 import { resolveAgentConfig } from '../../agent/config/load.js';
 import { createAgent } from '../../agent/agent.js';
-import { startFireHost, type FireHostConfig } from '../../agent/fire/host.js';
-
+import { startFireHost } from '../../agent/fire/host.js';
 import type { EdgeConfig } from './edge.js';
 
-const file = process.argv[2];
-if (!file) {
-  process.stderr.write('usage: tsx server/demo/edge-main.ts CONFIG.json\n');
-  process.exit(2);
-}
-const cfg = JSON.parse(readFileSync(file, 'utf8')) as EdgeConfig;
+// The parent sends the config over IPC once the simulator's endpoints are known; the heavy
+// imports above have loaded meanwhile.
+const exitEarly = () => process.exit(0);
+process.once('disconnect', exitEarly);
+const cfg = await new Promise<EdgeConfig>((resolve) => process.once('message', (m) => resolve((m as { config: EdgeConfig }).config)));
+process.off('disconnect', exitEarly);
 const log = createLogger({ name: 'dcim-edge', level: cfg.logLevel ?? 'warn' });
 const loaded = resolveAgentConfig(cfg.agent, { baseDir: cfg.baseDir });
 const agent = createAgent({ loaded, log: log.child({ part: 'agent' }), fsync: 'interval' });

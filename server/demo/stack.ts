@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../lib/log.js';
 import { startSimulator, type SimHandle } from '../../hardware-sim/index.js';
 import { EmbeddedBroker } from '../../agent/telemetry/embedded-broker.js';
 import { fromSim } from '../../agent/config/from-sim.js';
-import { startEdge, type EdgeConfig, type EdgeProcess } from './edge.js';
+import { spawnEdge, type EdgeConfig, type EdgeProcess } from './edge.js';
 import { parseServerConfig, type ServerConfig } from '../config.js';
 import { startServer, type RunningServer } from '../main.js';
 import { consoleRoutes } from '../console/plugin.js';
@@ -78,6 +78,9 @@ function commandKey(dataDir: string): string {
   return readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
 }
 
+/** Longest wait for one part of the stack to stop before going on to the next. */
+const STOP_STEP_LIMIT_MS = 10_000;
+
 export function demoServerConfig(dataDir: string, brokerUrl: string, key: string): ServerConfig {
   const file = join(HERE, 'server.yaml');
   const cfg = parseServerConfig(readFileSync(file, 'utf8'), file);
@@ -121,7 +124,13 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const stopAll = async () => {
     for (const [name, s] of stack.splice(0).reverse()) {
       const t1 = performance.now();
-      await s().catch((err: Error) => log.error({ err: err.message, part: name }, 'demo stop step failed'));
+      // One part that hangs must not keep Ctrl-C from stopping the others.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => {
+        timer = setTimeout(() => { log.error({ part: name, limitMs: STOP_STEP_LIMIT_MS }, 'demo part did not stop in time; going on'); resolve(); }, STOP_STEP_LIMIT_MS);
+      });
+      await Promise.race([s().catch((err: Error) => log.error({ err: err.message, part: name }, 'demo stop step failed')), limit]);
+      clearTimeout(timer);
       stopTimes[name] = Math.round(performance.now() - t1);
     }
   };
@@ -132,6 +141,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
     stack.push(['broker', () => broker.stop()]);
     mark('broker', t);
 
+    // The edge child boots (Node, tsx, agent modules) while the rest starts; configured below.
+    const edgeBoot = spawnEdge();
+    stack.push(['edge-boot', () => edgeBoot.stop()]); // in case start-up fails before the edge is configured
     const key = commandKey(dataDir);
     const serverConfig = demoServerConfig(dataDir, brokerUrl, key);
     // The data plane is composed here rather than by startServer: the embedded broker (aedes)
@@ -195,8 +207,8 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
         devices: fireDevices.map((e) => ({ id: e.id, host: e.host, port: e.port!, unitId: e.unitIds?.[0] ?? 1, racks: e.params?.racks ?? 8 })),
       },
     };
-    const edge = await startEdge(edgeCfg, join(dataDir, 'edge.json'));
-    stack.push(['edge', () => edge.stop()]);
+    const edge = await edgeBoot.configure(edgeCfg, join(dataDir, 'edge.json'));
+    stack.push(['edge', () => edge.stop()]); // stopped first (it still reports while the server is up); idempotent
     mark('edge', t);
 
     runner = attachDrillRunner({ ops, sim, calmTimeScale: o.timeScale ?? 1, drillTimeScale: o.drillTimeScale ?? 10, log: log.child({ part: 'drills' }) });

@@ -42,7 +42,7 @@ export interface IngestOptions {
   protocolVersion?: 4 | 5;
   /** How often dirty rollup buckets are recomputed (ms, default 5000; 0 = never, call flush). */
   rollupIntervalMs?: number;
-  /** MQTT connections in the shared-subscription group (default 4; 1 without `$share/`). */
+  /** MQTT connections in the shared-subscription group (default 8; 1 without `$share/`). */
   connections?: number;
   /** Most points written in one group commit (default 50,000). */
   maxPointsPerWrite?: number;
@@ -81,9 +81,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const tracker = new SequenceTracker();
   const st: IngestStats = { received: 0, batches: 0, events: 0, points: 0, duplicates: 0, late: 0, gaps: 0, missingBatches: 0, rejected: {}, storeErrors: 0, writes: 0 };
   const maxPoints = opts.maxPointsPerWrite ?? 50_000;
+  const subscription = opts.subscription ?? SERVER_SHARED_SUBSCRIPTION;
+  const connectionCount = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 8) : 1;
   let queue: Pending[] = [];
   let working: Promise<void> | null = null;
   let stopping = false;
+  /** Wakes the worker when a message arrives while it waits for a write. */
+  let wake: (() => void) | null = null;
 
   const reject = (reason: string, topic: string, detail: string): void => {
     const n = (st.rejected[reason] = (st.rejected[reason] ?? 0) + 1);
@@ -174,33 +178,45 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     }
   }
 
+  /**
+   * Up to two group commits in flight, so parsing the next group overlaps the store write of the
+   * previous one (each group takes at most half the connections' messages).
+   */
   async function work(): Promise<void> {
-    while (queue.length) {
-      let n = 0;
-      let pts = 0;
-      while (n < queue.length && (n === 0 || pts < maxPoints)) {
-        pts += Math.max(1, Math.floor(queue[n]!.packet.payload.length / 60));
-        n++;
+    const inflight = new Set<Promise<void>>();
+    const maxMessages = Math.max(1, Math.ceil(connectionCount / 2));
+    while (queue.length || inflight.size) {
+      if (queue.length && inflight.size < 2 && !stopping) {
+        let n = 0;
+        let pts = 0;
+        while (n < queue.length && n < maxMessages && (n === 0 || pts < maxPoints)) {
+          pts += Math.max(1, Math.floor(queue[n]!.packet.payload.length / 60));
+          n++;
+        }
+        const items = queue.slice(0, n);
+        queue = queue.slice(n);
+        const p: Promise<void> = processAll(items).then(
+          () => { for (const i of items) i.done(); },
+          async () => {
+            // Not acknowledged: retried after a back-off; when stopping, left to the broker to redeliver.
+            if (stopping) return;
+            await new Promise((r) => setTimeout(r, 1000));
+            queue = [...items, ...queue];
+          },
+        ).finally(() => { inflight.delete(p); });
+        inflight.add(p);
+        continue;
       }
-      const items = queue.slice(0, n);
-      queue = queue.slice(n);
-      try {
-        await processAll(items);
-        for (const i of items) i.done();
-      } catch {
-        // Not acknowledged: retried here after a back-off; when stopping, left to the broker to redeliver.
-        if (stopping) return;
-        queue = [...items, ...queue];
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      if (!inflight.size) break;
+      await Promise.race([...inflight, new Promise<void>((r) => { wake = r; })]);
+      wake = null;
     }
   }
 
   // mqtt.js hands over the next message of a connection only after the previous one is acknowledged,
   // so several connections in the same shared-subscription group keep several batches in flight
   // (and let one store write take them together). Without a shared subscription: one connection.
-  const subscription = opts.subscription ?? SERVER_SHARED_SUBSCRIPTION;
-  const n = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 4) : 1;
+  const n = connectionCount;
   const base = opts.clientId ?? `dcim-server-${hostname()}`;
   const clients: MqttClient[] = [];
   for (let i = 0; i < n; i++) {
@@ -214,6 +230,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     client.handleMessage = (packet, callback) => {
       queue.push({ packet, done: () => callback() });
       if (!working) working = work().finally(() => { working = null; });
+      else wake?.();
     };
     client.on('error', (err) => log.error({ err: err.message }, 'mqtt error'));
     await client.subscribeAsync(subscription, { qos: 1 });
@@ -230,7 +247,7 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   return {
     stats: () => ({ ...st, rejected: { ...st.rejected } }),
     async flush() {
-      while (working || queue.length) await (working ?? Promise.resolve());
+      while (working) await working;
       await flushing;
       await store.flushRollups();
     },

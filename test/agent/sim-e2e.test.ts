@@ -62,15 +62,13 @@ describe('agent against the simulated site', () => {
   it('reads the chiller plant (OPC-UA), the cameras and inlet sensors (MQTT) with the shipped profiles', async () => {
     const full = await startSimulator({ brokerUrl: broker.url });
     const raw = fromSim(full.endpoints, { brokerUrl: broker.url, dataDir: join(dir, 'data-full'), protocols: ['opcua', 'mqtt'], agent: 'edge-full' });
-    // from-sim.ts puts the device params inside `mqtt:` too; the MQTT device section has none (they are the device's `params`).
-    for (const d of raw.devices as { mqtt?: Record<string, unknown> }[]) if (d.mqtt) delete d.mqtt.params;
     const loaded = resolveAgentConfig(raw);
     const sub = await collect(broker.url, 'sim1', 'edge-full');
     const agent = createAgent({ loaded, log: silentLogger, buffer: 'memory' });
     await agent.start();
     try {
       const latest = new Map<string, { v: unknown; q: number; r?: string }>();
-      const want = ['chiller-plant chw.a.supply.temperature', 'chiller-plant tank.level', 'chiller-plant chiller.2.running', 'cam-br1 camera.region.8.temperature.max', 'cam-br4 camera.region.1.temperature.mean', 'env-sr1 rack.1.inlet.temperature', 'env-sr2 rack.10.inlet.humidity'];
+      const want = ['chiller-plant chw.a.supply.temperature', 'chiller-plant tank.level', 'chiller-plant tank.layer.4.temperature', 'chiller-plant chiller.2.running', 'cam-br1 camera.region.8.temperature.max', 'cam-br4 camera.region.1.temperature.mean', 'env-sr1 rack.1.inlet.temperature', 'env-sr2 rack.10.inlet.humidity'];
       await waitFor(() => {
         for (const b of sub.telemetry) for (const p of b.points) latest.set(`${p.d} ${p.n}`, p);
         return want.every((k) => latest.get(k)?.q === 0);

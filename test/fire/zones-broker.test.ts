@@ -38,11 +38,14 @@ describe('zone independence (FS-38)', () => {
       onEffect: (zone, e) => { if (zone === 'z2' && e.type === 'cmd' && thrown === 0) { thrown++; throw new Error('injected fault in zone 2 action handler'); } },
     });
     cleanup.push(() => host.stop());
-    for (const p of [p2, p3]) { p.set('rack.1.probe.a.temperature', 85); p.set('rack.1.probe.b.temperature', 86); }
+    // Zone 3 runs away (stage 3); zone 2 has off-gas (stage 0) — two zones at ≥ 3 would hand over (FS-21).
+    p3.set('rack.1.probe.a.temperature', 85);
+    p3.set('rack.1.probe.b.temperature', 86);
+    p2.set('rack.1.offgas', true);
     const z2 = host.runtime.zones.get('z2')!;
     const z3 = host.runtime.zones.get('z3')!;
     await waitFor(() => p3.get('rack.1.nozzle.pressure') === true, { what: 'zone 3 nozzles discharged', timeoutMs: 20_000 });
-    await waitFor(() => z2.stateDoc().stage >= 3 && !z2.isRecovering && p2.get('rack.1.breaker.open') === true, { what: 'zone 2 recovered and isolated', timeoutMs: 20_000 });
+    await waitFor(() => z2.stateDoc().stage >= 0 && !z2.isRecovering && p2.get('rack.1.breaker.open') === true, { what: 'zone 2 recovered and isolated', timeoutMs: 20_000 });
     expect(thrown).toBe(1);
     expect(z2.crashes).toBe(1);
     const j2 = z2.journal.readAll().map((r) => `${r.type}${r.type === 'zone.start' ? `:${String(r.data.why)}` : ''}`);
@@ -51,6 +54,34 @@ describe('zone independence (FS-38)', () => {
     expect(z3.journal.readAll().some((r) => r.type === 'zone.crash' || (r.type === 'zone.start' && r.data.why === 'crash'))).toBe(false);
     expect(z3.crashes).toBe(0);
     expect(pub.events.some((e) => e.zone === 'z2' && e.severity === 'P1' && /runtime error, restarting/.test(e.message))).toBe(true);
+  });
+});
+
+describe('site coordination (FS-21)', () => {
+  it('FS-21 two zones at stage ≥ 3 at once → hand-over to the fire department in both, journaled with its reason; no nozzle release afterwards', async () => {
+    const p2 = new FirePlant(2);
+    const p3 = new FirePlant(2);
+    await p2.start();
+    await p3.start();
+    cleanup.push(() => p2.stop(), () => p3.stop());
+    const dir = mkdtempSync(join(tmpdir(), 'dcim-zones-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const base = fireConfig(2) as { zones: unknown[] };
+    base.zones = [{ id: 'z2', room: 'BR2', fireIo: 'fire-br2', racks: 2 }, { id: 'z3', room: 'BR3', fireIo: 'fire-br3', racks: 2 }];
+    const host = await startFireHost({
+      site: 'sim1', agent: 'edge-1', journalDir: dir, fire: base, pollMs: 50, timeScale: TIME_SCALE, socket: false,
+      devices: [{ id: 'fire-br2', host: '127.0.0.1', port: p2.port, racks: 2 }, { id: 'fire-br3', host: '127.0.0.1', port: p3.port, racks: 2 }],
+    }, { publisher: new MemoryPublisher() });
+    cleanup.push(() => host.stop());
+    for (const p of [p2, p3]) { p.set('rack.1.probe.a.temperature', 85); p.set('rack.1.probe.b.temperature', 86); }
+    const zones = [host.runtime.zones.get('z2')!, host.runtime.zones.get('z3')!];
+    await waitFor(() => zones.every((z) => z.stateDoc().fdControl !== null), { what: 'both zones in fdControl', timeoutMs: 20_000 });
+    for (const z of zones) {
+      const h = z.journal.readAll().find((r) => r.type === 'handover')!;
+      expect(String(h.data.reason)).toMatch(/z2, z3 at stage ≥ 3/);
+    }
+    await new Promise((r) => setTimeout(r, 1000)); // 10 s of agent time: the 5 s nozzle countdown would have ended
+    expect([...p2.writes, ...p3.writes].filter((w) => /nozzle|gas\.release/.test(w.point))).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ export function fireConfig(racks: number, over: Record<string, unknown> = {}): R
     // Generous feedback timeouts: the tests run on a scaled clock on a shared, loaded machine; tests about timeouts set their own.
     feedback: { breakerMs: 10000, curtainMs: 60000, dischargeMs: 30000, waterMs: 60000, hvacMs: 60000, ...(over.feedback as object ?? {}) },
     zones: [{ id: 'z1', room: 'BR1', fireIo: 'fire-br1', racks }],
-    recovery: { fieldReadTimeoutMs: 3000 },
+    recovery: { fieldReadTimeoutMs: 5000 },
   };
 }
 

@@ -3,6 +3,9 @@
 import { h, clear, fmtDateTime, live } from '../dom.js';
 
 const STEPS = ['detect', 'declared', 'handling', 'closed', 'follow-up'];
+// Journal entries (GET /api/incidents/:id/journal) carry `author` and `text`.
+const entryText = (j) => j.text ?? j.message ?? '';
+const entryAuthor = (j) => j.author ?? j.actor ?? '';
 
 export function postmortemDraft(inc, journal) {
   const lines = [
@@ -10,7 +13,7 @@ export function postmortemDraft(inc, journal) {
     `- Incident: ${inc.id}${inc.drill ? ' (DRILL)' : ''}`, `- Site / zone: ${inc.site} / ${inc.zone ?? '–'}`,
     `- Grade: ${inc.grade}; step: ${inc.step}`, `- Detected: ${fmtDateTime(inc.times?.detect)}; declared: ${fmtDateTime(inc.times?.declare)}; resolved: ${fmtDateTime(inc.times?.resolve)}`,
     `- Fire department in control: ${inc.fd?.inControl ? `yes, since ${fmtDateTime(inc.fd.since)}` : 'no'}`, '',
-    '## Timeline', '', ...journal.map((j) => `- ${fmtDateTime(j.ts)} [${j.kind}] ${j.actor ? `${j.actor}: ` : ''}${j.message}`), '',
+    '## Timeline', '', ...journal.map((j) => `- ${fmtDateTime(j.ts)} [${j.kind}] ${entryAuthor(j) ? `${entryAuthor(j)}: ` : ''}${entryText(j)}`), '',
     '## What went well', '', '## What went wrong', '', '## Action items', '',
   ];
   return lines.join('\n');
@@ -37,7 +40,7 @@ export function renderIncidents(view, { store, api }) {
         const a = h('a', { href: URL.createObjectURL(blob), download: `postmortem-${inc.id}.md` });
         a.click();
       } }, 'Export postmortem draft')),
-      h('ol', { class: 'timeline' }, ...journal.map((j) => h('li', {}, h('strong', {}, fmtDateTime(j.ts)), ` [${j.kind}] `, j.actor ? `${j.actor}: ` : '', j.message))));
+      h('ol', { class: 'timeline' }, ...journal.map((j) => h('li', {}, h('strong', {}, fmtDateTime(j.ts)), ` [${j.kind}] `, entryAuthor(j) ? `${entryAuthor(j)}: ` : '', entryText(j)))));
   };
   const render = () => {
     clear(list);
