@@ -6,22 +6,11 @@
  * A Modbus gateway endpoint with several unit ids (pdu-gw-1) becomes one device per unit id,
  * `{id}-u{n}` (e.g. pdu-gw-1-u7), all behind the same host:port, so the driver serialises them.
  */
+import type { DeviceEndpoint } from '../../hardware-sim/devices.js';
 import type { Protocol } from './profile-schema.js';
 
-/** Structurally the simulator's DeviceEndpoint (hardware-sim/index.ts). */
-export interface SimDeviceEndpoint {
-  id: string;
-  protocol: Protocol;
-  profile: string;
-  host: string;
-  port?: number;
-  unitIds?: number[];
-  endpointUrl?: string;
-  topics?: string[];
-  room?: string;
-  zone?: string;
-  params?: Record<string, number | string>;
-}
+/** The simulator's device endpoint (hardware-sim/devices.ts); a type only, no runtime dependency. */
+export type SimDeviceEndpoint = DeviceEndpoint;
 
 export interface FromSimOptions {
   site?: string;
