@@ -5,7 +5,7 @@
  * and the ratio. Prints RSS and conditions. Run: `npx tsx bench/ingest.ts [points] [pointsPerBatch] [rounds]`.
  */
 import { cpus, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import mqtt from 'mqtt';
@@ -90,15 +90,46 @@ async function rawInflux(url: string, batches: TelemetryBatch[], round: number):
   return TOTAL / ((performance.now() - t0) / 1000);
 }
 
-async function viaMqtt(brokerUrl: string, cfg: StoreConfig, batches: TelemetryBatch[], group: string): Promise<{ rate: number; flushS: number; rss: number }> {
+/** CPU seconds used so far by each child process of this one (Linux /proc; {} elsewhere). */
+function childCpu(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let dirs: string[] = [];
+  try { dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)); } catch { return out; }
+  for (const d of dirs) {
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) !== process.pid) continue;
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) / 100;
+    } catch { /* process ended */ }
+  }
+  return out;
+}
+
+/** CPU seconds of this process (server + publisher) and of each child (influxd, mosquitto) over fn. */
+async function cpuOver<T>(fn: () => Promise<T>): Promise<{ value: T; cpu: string }> {
+  const c0 = childCpu();
+  const u0 = process.cpuUsage();
+  const value = await fn();
+  const u = process.cpuUsage(u0);
+  const c1 = childCpu();
+  const parts = [`node ${((u.user + u.system) / 1e6).toFixed(2)} s`];
+  for (const [k, v] of Object.entries(c1)) if (k === 'influxd' || k === 'mosquitto') parts.push(`${k} ${(v - (c0[k] ?? 0)).toFixed(2)} s`);
+  return { value, cpu: parts.join(', ') };
+}
+
+async function viaMqtt(brokerUrl: string, cfg: StoreConfig, batches: TelemetryBatch[], group: string): Promise<{ rate: number; flushS: number; rss: number; cpu: string }> {
   const store = createStore(cfg);
   await store.start();
   const ingest = await startIngest({ brokerUrl, store, log: silentLogger, clientId: `bench-${group}`, subscription: `$share/${group}/dcim/v1/+/+/#`, rollupIntervalMs: 0 });
   const payloads = batches.map((b) => JSON.stringify(b));
   const pub = await mqtt.connectAsync(brokerUrl, { clientId: `bench-pub-${group}`, clean: true });
   const t0 = performance.now();
-  await Promise.all(payloads.map((p) => pub.publishAsync(topic('bench', 'agent-bench', 'telemetry'), p, { qos: 1 })));
-  while (ingest.stats().points < TOTAL) await new Promise((r) => setTimeout(r, 20));
+  const { cpu } = await cpuOver(async () => {
+    await Promise.all(payloads.map((p) => pub.publishAsync(topic('bench', 'agent-bench', 'telemetry'), p, { qos: 1 })));
+    while (ingest.stats().points < TOTAL) await new Promise((r) => setTimeout(r, 20));
+  });
   const s = (performance.now() - t0) / 1000;
   const rss = process.memoryUsage().rss;
   const f0 = performance.now();
@@ -107,7 +138,7 @@ async function viaMqtt(brokerUrl: string, cfg: StoreConfig, batches: TelemetryBa
   await pub.endAsync();
   await ingest.stop();
   await store.stop();
-  return { rate: TOTAL / s, flushS, rss };
+  return { rate: TOTAL / s, flushS, rss, cpu };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -123,18 +154,18 @@ async function main(): Promise<void> {
     console.log(`conditions: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Mosquitto + influxd + publisher + server in this run (shared cores)`);
     // Raw limit and pipeline alternate (ROUNDS times) so load from other processes hits both alike;
     // the best of each is reported.
-    const best = { duckRaw: 0, duck: 0, inflRaw: 0, infl: 0, duckFlush: 0, inflFlush: 0, duckRss: 0, inflRss: 0 };
+    const best = { duckRaw: 0, duck: 0, inflRaw: 0, infl: 0, duckFlush: 0, inflFlush: 0, duckRss: 0, inflRss: 0, duckCpu: '', inflCpu: '' };
     for (let r = 0; r < ROUNDS; r++) {
       best.duckRaw = Math.max(best.duckRaw, await rawDuck(batches));
       const d = await viaMqtt(broker.url, { kind: 'duckdb', path: join(dir, `bench-${r}.duckdb`) }, batches, `bench-duck-${r}`);
-      if (d.rate > best.duck) Object.assign(best, { duck: d.rate, duckFlush: d.flushS, duckRss: d.rss });
+      if (d.rate > best.duck) Object.assign(best, { duck: d.rate, duckFlush: d.flushS, duckRss: d.rss, duckCpu: d.cpu });
       best.inflRaw = Math.max(best.inflRaw, await rawInflux(influxd.url, batches, r));
       const i = await viaMqtt(broker.url, { kind: 'influxdb', url: influxd.url, database: `bench${r}` }, batches, `bench-influx-${r}`);
-      if (i.rate > best.infl) Object.assign(best, { infl: i.rate, inflFlush: i.flushS, inflRss: i.rss });
+      if (i.rate > best.infl) Object.assign(best, { infl: i.rate, inflFlush: i.flushS, inflRss: i.rss, inflCpu: i.cpu });
       console.log(`round ${r + 1}: duckdb raw ${fmt(best.duckRaw)} / mqtt ${fmt(d.rate)}; influxdb raw ${fmt(best.inflRaw)} / mqtt ${fmt(i.rate)} points/s`);
     }
-    console.log(`DuckDB   raw appender ${fmt(best.duckRaw)} points/s | MQTT→ingest→store ${fmt(best.duck)} points/s | ratio ${(best.duck / best.duckRaw).toFixed(3)} | rollup flush of the run ${best.duckFlush.toFixed(1)} s | RSS ${mb(best.duckRss)}`);
-    console.log(`InfluxDB raw line-protocol POST ${fmt(best.inflRaw)} points/s | MQTT→ingest→store ${fmt(best.infl)} points/s | ratio ${(best.infl / best.inflRaw).toFixed(3)} | rollup flush of the run ${best.inflFlush.toFixed(1)} s | RSS ${mb(best.inflRss)}`);
+    console.log(`DuckDB   raw appender ${fmt(best.duckRaw)} points/s | MQTT→ingest→store ${fmt(best.duck)} points/s | ratio ${(best.duck / best.duckRaw).toFixed(3)} | rollup flush of the run ${best.duckFlush.toFixed(1)} s | RSS ${mb(best.duckRss)} | CPU during the best run: ${best.duckCpu}`);
+    console.log(`InfluxDB raw line-protocol POST ${fmt(best.inflRaw)} points/s | MQTT→ingest→store ${fmt(best.infl)} points/s | ratio ${(best.infl / best.inflRaw).toFixed(3)} | rollup flush of the run ${best.inflFlush.toFixed(1)} s | RSS ${mb(best.inflRss)} | CPU during the best run: ${best.inflCpu}`);
     const load = (await import('node:os')).loadavg();
     console.log(`load average at the end: ${load.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
   } finally {

@@ -10,8 +10,26 @@ describe('outputs: level-triggered, reconciled with the field (§2.6, FS-08, FS-
     const req = requiredOutputs(h.ctx);
     expect(req).toMatchObject({ 'rack.1.breaker': 'open', 'rack.2.breaker': 'open', 'rack.2.curtain': 'down', 'rack.2.nozzle': 'release', 'room.charge.inhibit': 'on' });
     expect(req['rack.1.curtain']).toBeUndefined();
-    const cmds = reconcile(req, { 'rack.2.nozzle': 'ready', 'rack.1.breaker': 'open' });
-    expect(cmds.map((c) => c.actuator)).toEqual(['room.charge.inhibit', 'rack.2.breaker', 'rack.2.curtain', 'room.predischarge', 'rack.2.nozzle']);
+    const cmds = reconcile(req, { 'rack.2.nozzle': 'ready', 'rack.1.breaker': 'open' }, {}, h.ctx.affectedRacks);
+    expect(cmds.map((c) => c.actuator)).toEqual(['rack.2.breaker', 'rack.2.curtain', 'room.charge.inhibit', 'room.predischarge', 'rack.2.nozzle']);
+  });
+
+  it('FS-09/FS-12 rack-first isolation: the affected racks\' breaker and curtain come before the charge inhibit and the rest of the zone, then releases and water', () => {
+    const racks = Array.from({ length: 100 }, (_, i) => i + 1);
+    const h = new ZoneHarness({ racks, params: { feedback: { breakerMs: 60_000, curtainMs: 60_000 } } });
+    h.vote('S3', [57]);
+    // the machine's own commands: the burning rack first, then the zone
+    expect(h.cmds().slice(0, 4)).toEqual(['rack.57.breaker:open', 'rack.57.curtain:down', 'room.charge.inhibit:on', 'rack.1.breaker:open']);
+    expect(h.cmds().filter((c) => /breaker/.test(c))).toHaveLength(100);
+    // reconcile after a restart with nothing confirmed: same order, whatever the order of `required`
+    const req = Object.fromEntries(Object.entries(requiredOutputs(h.ctx)).reverse());
+    const order = reconcile(req, {}, {}, h.ctx.affectedRacks).map((c) => c.actuator);
+    expect(order.slice(0, 3)).toEqual(['rack.57.breaker', 'rack.57.curtain', 'room.charge.inhibit']);
+    expect(order.indexOf('rack.57.curtain')).toBeLessThan(order.indexOf('rack.1.breaker'));
+    expect(order.indexOf('rack.100.breaker')).toBeLessThan(order.indexOf('room.predischarge'));
+    // without the affected racks the plain dependency order still holds (isolation, curtain, signals)
+    const plain = reconcile(req, {}).map((c) => c.actuator);
+    expect(plain.indexOf('rack.57.curtain')).toBeGreaterThan(plain.indexOf('rack.1.breaker'));
   });
 
   it('FS-31 one-shots are re-issued only when the field explicitly shows them not discharged; in-flight outputs are not doubled', () => {

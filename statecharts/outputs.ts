@@ -6,7 +6,7 @@
  * All functions are pure.
  */
 import { isolationOk } from './zone/stages.js';
-import { actuatorKind, isOneShot } from './zone/tx.js';
+import { actuatorKind, isOneShot, rackOf } from './zone/tx.js';
 import type { Stage, ZoneContext } from './zone/types.js';
 import type { VoterEnv } from './voter/types.js';
 
@@ -75,6 +75,8 @@ export function reconcile(
   required: RequiredOutputs,
   field: FieldView,
   inFlight: Readonly<Record<string, string>> = {},
+  /** racks whose outputs go first within each dependency rank (the affected racks, FS-09) */
+  firstRacks: readonly number[] = [],
 ): ReconcileCommand[] {
   const out: ReconcileCommand[] = [];
   for (const [actuator, op] of Object.entries(required)) {
@@ -88,11 +90,19 @@ export function reconcile(
     }
     out.push({ actuator, op, reason: f === undefined ? 'field state unknown' : `field shows ${f}` });
   }
-  // dependency order (FS-09): isolation first, then curtain, then releases, then water
+  // dependency order (FS-09): isolation first, then curtains, then releases, then water; rack first
+  // within it — the affected racks' breaker and curtain before the charge inhibit and the rest of the
+  // zone's breakers, so a burning rack never waits behind the whole zone
+  const first = new Set(firstRacks);
   const ORDER: Record<string, number> = {
-    'charge.inhibit': 0, breaker: 0, 'upstream.breaker': 0, curtain: 1, predischarge: 2, hvac: 2, dampers: 2, nozzle: 3, spray: 4, 'drain.pump': 4, gas: 5,
+    'upstream.breaker': 0, 'charge.inhibit': 2, breaker: 3, curtain: 4, predischarge: 5, hvac: 5, dampers: 5, nozzle: 6, spray: 7, 'drain.pump': 7, gas: 8,
   };
-  const rank = (a: string) => ORDER[actuatorKind(a)] ?? 6;
+  const rank = (a: string) => {
+    const k = actuatorKind(a);
+    const r = rackOf(a);
+    if ((k === 'breaker' || k === 'curtain') && r !== null && first.has(r)) return k === 'breaker' ? 0 : 1;
+    return ORDER[k] ?? 9;
+  };
   return out.sort((x, y) => rank(x.actuator) - rank(y.actuator));
 }
 

@@ -39,7 +39,8 @@ describe('pure pipeline: voter → zone machine', () => {
     const p = new Pipeline(['probeA', 'probeB', 'camera']).hold({ probeA: 40, probeB: 40, camera: 40 }, 3000);
     p.hold({ probeA: 85, probeB: 85, camera: 40 }, 2500);
     expect(p.zone.incident()).toBe('s3.preDischarge');
-    expect(p.zone.cmds().slice(0, 4)).toEqual(['room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.2.breaker:open', 'rack.1.curtain:down']);
+    // the watch (first sample ≥ 50 °C) stopped charging; then the burning rack first, then the zone
+    expect(p.zone.cmds().slice(0, 4)).toEqual(['room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.1.curtain:down', 'rack.2.breaker:open']);
     const rec = p.zone.of('journalNote').find((n) => n.kind === 'stage' && n.data.to === 3)!;
     const d = (rec.data.decisions as { channels: { channel: string; value: number; quality: string; ageMs: number }[] }[])[0]!;
     expect(d.channels.map((c) => [c.channel, c.value, c.quality, c.ageMs])).toEqual([['probeA', 85, 'good', 0], ['probeB', 85, 'good', 0], ['camera', 40, 'good', 0]]);

@@ -113,7 +113,7 @@ describe('zone machine: human authority (FS-22, 23, 27, 28, 29)', () => {
     h.human('MAINT.ENTER', [OPERATOR], { permitId: 'MP-9', inhibit: ['spray', 'drain.pump'], expiresAt: h.now + 4 * H });
     expect(h.value).toMatchObject({ life: 'maintenance' });
     h.vote('S1', [1]);
-    expect(h.cmds()).toEqual(['room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.1.curtain:down']);
+    expect(h.cmds()).toEqual(['rack.1.breaker:open', 'rack.1.curtain:down', 'room.charge.inhibit:on']);
     h.confirmAll();
     h.vote('S3', [1]).advance(5000).confirmAll().status(85, { rising: true }).advance(61_000);
     expect(h.cmds().some((c) => /spray|drain/.test(c))).toBe(false);

@@ -48,7 +48,7 @@ describe('zone machine: detection to staging (FS-05..12)', () => {
     const h = new ZoneHarness({ racks: [1, 2], params: { feedback: { breakerMs: 60_000 } } });
     h.vote('S3', [1]);
     const t0 = h.now;
-    expect(h.cmds()).toEqual(['room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.2.breaker:open', 'rack.1.curtain:down', 'room.predischarge:on']);
+    expect(h.cmds()).toEqual(['rack.1.breaker:open', 'rack.1.curtain:down', 'room.charge.inhibit:on', 'rack.2.breaker:open', 'room.predischarge:on']);
     h.advance(5000);
     const nozzle = h.of('cmd').find((c) => c.actuator === 'rack.1.nozzle')!;
     const at = h.of('journalIntent').find((j) => j.intentId === nozzle.intentId)!.at;
@@ -118,7 +118,7 @@ describe('zone machine: detection to staging (FS-05..12)', () => {
     h.send({ type: 'PATCH', rack: 3, fired: true, ts: h.now });
     expect(h.incident()).toBe('s2');
     expect(h.ctx.latched.s1).not.toBeNull();
-    expect(h.cmds()).toEqual(['room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.2.breaker:open', 'rack.3.breaker:open', 'rack.3.curtain:down']);
+    expect(h.cmds()).toEqual(['rack.3.breaker:open', 'rack.3.curtain:down', 'room.charge.inhibit:on', 'rack.1.breaker:open', 'rack.2.breaker:open']);
     expect(h.ctx.alarms['patch:3']).toMatchObject({ text: expect.stringContaining('needs replacement') });
   });
 

@@ -22,6 +22,8 @@ export function commandToEvent(cmd: EdgeCommand, now: number, source: CommandSou
     case 'reset': return { event: { type: 'RESET', ...h } };
     case 'reenergize': return { event: { type: 'REENERGIZE', ...h } };
     case 'water.stop': return { event: { type: 'WATER.STOP', ...h } };
+    // water/gas without confirmed isolation (FS-09/Q4): admin or firedept with a reason, the machine's guard
+    case 'isolation.override': return { event: { type: 'ISOLATION.OVERRIDE', ...h } };
     case 'fd.handover': return { event: { type: 'FD.HANDOVER', ...h } };
     case 'fd.release': return { event: { type: 'FD.RELEASE', ...h } };
     case 'incident.controlled': return { event: { type: 'INCIDENT.CONTROLLED', ...h } };

@@ -109,7 +109,11 @@ export class ModbusFireIo implements FireIoPort {
   }
 
   private enqueue(run: () => Promise<void>, urgent: boolean): void {
-    if (urgent) this.queue.unshift({ run, urgent }); else this.queue.push({ run, urgent });
+    // commands go ahead of polls but stay in the order they were issued (rack-first isolation, FS-09)
+    if (urgent) {
+      const at = this.queue.findIndex((q) => !q.urgent);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, { run, urgent });
+    } else this.queue.push({ run, urgent });
     void this.drain();
   }
 

@@ -148,13 +148,12 @@ export class ZoneRuntime {
     const fieldState = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
     this.journal.append('recovery.field', { derivedStage: derived.stage, fieldStage: fromField.stage, evidence: derived.evidence, fieldState });
     this.guard(() => {
-      // The field first, stamped at the restored machine time so no backstop deadline expires
-      // before the machine has seen the feedback that happened while we were down; then RECOVERED
-      // at the real time (which expires whatever is still unconfirmed).
-      this.inputs.resetSent();
-      const asOf = Math.min(this.o.clock.now(), this.actor!.context().now || this.o.clock.now());
-      for (const e of this.inputs.fieldEvents(this.field, asOf)) this.process(e);
+      // RECOVERED carries the field: the machine confirms what it shows (isolation, discharges,
+      // flow) and re-arms its feedback backstops from now; then the field's other inputs (patch,
+      // abort, lock-off, ...) as on any poll.
       this.process({ type: 'RECOVERED', derivedStage: derived.stage as never, reconstructed: snapshot === null && derived.stage >= 0, restarted, fieldState, ts: this.o.clock.now() }, 'recovered');
+      this.inputs.resetSent();
+      for (const e of this.inputs.fieldEvents(this.field, this.o.clock.now())) this.process(e);
       this.recovering = false;
       if (this.o.linkUp?.()) this.process({ type: 'LINK.UP', ts: this.o.clock.now() });
       if (restarted) {
@@ -332,7 +331,7 @@ export class ZoneRuntime {
     const view: Record<string, string> = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
     for (const [a, op] of this.signals) view[a] = op;
     const inFlight = Object.fromEntries(Object.keys(required).filter((a) => this.actuation!.isInFlight(a, required[a]!)).map((a) => [a, required[a]!]));
-    for (const c of reconcileOutputs(required, view, inFlight)) {
+    for (const c of reconcileOutputs(required, view, inFlight, ctx.affectedRacks)) {
       const rec = ctx.actuators[c.actuator];
       // A failed output is handled by the machine's own path (alternate, hand-over), not retried in a
       // loop here; a restart or a contradiction re-asserts it once.

@@ -42,10 +42,16 @@ export interface IngestOptions {
   protocolVersion?: 4 | 5;
   /** How often dirty rollup buckets are recomputed (ms, default 5000; 0 = never, call flush). */
   rollupIntervalMs?: number;
-  /** MQTT connections in the shared-subscription group (default 8; 1 without `$share/`). */
+  /** MQTT connections in the shared-subscription group (default 16; 1 without `$share/`). */
   connections?: number;
   /** Most points written in one group commit (default 50,000). */
   maxPointsPerWrite?: number;
+  /**
+   * Points handled between two yields to the event loop (default 4,000): parsing, each
+   * `store.write` call and the hooks of a group commit are cut into pieces this size, so alarm
+   * events and HTTP requests of the same process wait for at most one piece.
+   */
+  slicePoints?: number;
   now?: () => number;
 }
 
@@ -70,6 +76,9 @@ export interface Ingest {
   flush(): Promise<void>;
 }
 
+/** Lets timers, sockets and other messages run before the next piece of ingest work. */
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 interface Pending {
   packet: IPublishPacket;
   done: () => void;
@@ -81,8 +90,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const tracker = new SequenceTracker();
   const st: IngestStats = { received: 0, batches: 0, events: 0, points: 0, duplicates: 0, late: 0, gaps: 0, missingBatches: 0, rejected: {}, storeErrors: 0, writes: 0 };
   const maxPoints = opts.maxPointsPerWrite ?? 50_000;
+  const slice = Math.max(1, opts.slicePoints ?? 4000);
   const subscription = opts.subscription ?? SERVER_SHARED_SUBSCRIPTION;
-  const connectionCount = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 8) : 1;
+  const connectionCount = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 16) : 1;
   let queue: Pending[] = [];
   let working: Promise<void> | null = null;
   let stopping = false;
@@ -119,7 +129,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     const seqKeys: Array<[string, number]> = [];
     const pointsOut: Array<{ pts: Point[]; site: string; agent: string; historical: boolean }> = [];
     const events: AgentEvent[] = [];
+    let sinceYield = 0;
     for (const { packet } of items) {
+      if (sinceYield >= slice) { sinceYield = 0; await yieldToLoop(); }
+      sinceYield += Math.max(1, packet.payload.length / 60);
       st.received++;
       const t = parseTopic(packet.topic);
       if (!t) { reject('topic', packet.topic, 'not in the dcim/v1 namespace'); continue; }
@@ -131,8 +144,8 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
         const key = await sequence(b.site, b.agent, 'telemetry', b.epoch, b.seq);
         if (!key) continue;
         seqKeys.push([key, b.seq]);
-        const pts = b.points.map((w) => fromWire(b.site, w));
-        for (const p of pts) points.push(p);
+        const pts = new Array<Point>(b.points.length);
+        for (let i = 0; i < pts.length; i++) points.push((pts[i] = fromWire(b.site, b.points[i]!)));
         pointsOut.push({ pts, site: b.site, agent: b.agent, historical: b.historical === true });
         records.push({ site: b.site, agent: b.agent, stream: 'telemetry', epoch: b.epoch, seq: b.seq, sentAt: b.sentAt, receivedAt: now(), count: pts.length, historical: b.historical === true });
       } else if (t.channel === 'event') {
@@ -159,7 +172,12 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       // cmd, cmd/result and state/* belong to the operational side.
     }
     try {
-      if (points.length) { await store.write(points); st.writes++; }
+      // One store.write per slice (in order, so the last of duplicate (point, ts) still wins).
+      for (let i = 0; i < points.length; i += slice) {
+        if (i > 0) await yieldToLoop();
+        await store.write(i === 0 && points.length <= slice ? points : points.slice(i, i + slice));
+        st.writes++;
+      }
       await store.recordBatches(records);
     } catch (err) {
       st.storeErrors++;
@@ -170,7 +188,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     st.batches += pointsOut.length;
     st.events += events.length;
     st.points += points.length;
+    let hooked = 0;
     for (const o of pointsOut) {
+      if (hooked >= slice) { hooked = 0; await yieldToLoop(); }
+      hooked += o.pts.length;
       try { opts.onPoints?.(o.pts, { site: o.site, agent: o.agent, historical: o.historical }); } catch (err) { log.error({ err }, 'onPoints hook failed'); }
     }
     for (const e of events) {

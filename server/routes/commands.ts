@@ -21,6 +21,8 @@ export const COMMAND_ROLES: Record<CommandKind, RoleNeed> = {
   'fd.handover': { min: 'operator', also: ['firedept'] }, 'fd.release': { min: 'admin', also: ['firedept'] },
   'incident.controlled': { min: 'admin' }, 'watch.end': { min: 'admin' }, 'manual.release': { min: 'operator', also: ['firedept'] },
   'drill.start': { min: 'operator' }, 'drill.end': { min: 'operator' },
+  // Water or gas before confirmed isolation (FS-09, FIRE-SAFETY §6.1 Q4): an authorized person or the fire department.
+  'isolation.override': { min: 'admin', also: ['firedept'] },
 };
 
 const Kind = Type.Union(COMMAND_KINDS.filter((k) => k !== 'reset').map((k) => Type.Literal(k)));

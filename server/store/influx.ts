@@ -12,7 +12,8 @@
  */
 import { InfluxDB } from 'influx';
 import type { Backend, SampleRow } from './backend.js';
-import { line, tagText, type FieldValue } from './influx-line.js';
+import { line, type FieldValue } from './influx-line.js';
+import { SampleLineEncoder } from './influx-rows.js';
 import { readEdgeQ, readRawQ, readRollupsQ, latestQ, readDeltasQ, readKpisQ, readBatchesQ, readRegistryQ, type Query } from './influx-query.js';
 import { validateTagKeys } from './layout.js';
 import type { BatchRecord, CounterDeltaRow, KpiRow, PointMeta, RollupRow, Sample, Tier } from './types.js';
@@ -44,8 +45,8 @@ const LINES_PER_POST = 10_000;
 export class InfluxBackend implements Backend {
   readonly kind = 'influxdb' as const;
   private client: InfluxDB | null = null;
-  /** Escaped `,tag=value…` text of each point's series, computed once per point. */
-  private readonly seriesText = new WeakMap<PointMeta, string>();
+  /** Sample rows → line protocol, with escaped series text and field keys cached per point. */
+  private readonly encoder = new SampleLineEncoder();
 
   constructor(private readonly opts: InfluxOptions) {
     validateTagKeys(opts.tagKeys ?? []);
@@ -110,26 +111,7 @@ export class InfluxBackend implements Backend {
 
   async writeSamples(rows: SampleRow[]): Promise<void> {
     // One line per (series, ts): the points of one device poll share a row (§2.2).
-    const groups = new Map<string, { m: string; t: string; ts: number; fields: Array<[string, FieldValue]>; q: number; bad: string[] }>();
-    for (const { meta, sample } of rows) {
-      let t = this.seriesText.get(meta);
-      if (t === undefined) this.seriesText.set(meta, (t = tagText(meta.tags)));
-      const k = `${meta.measurement}${t} ${sample.ts}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { m: meta.measurement, t, ts: sample.ts, fields: [], q: 0, bad: [] }));
-      if (sample.value !== null) g.fields.push([meta.field, sample.value]);
-      if (sample.q > 0) g.fields.push([`${meta.field}__q`, { int: sample.q }]);
-      if (sample.reason !== undefined) g.fields.push([`${meta.field}__r`, sample.reason]);
-      if (sample.q === 2) g.bad.push(`${meta.field}:${sample.reason ?? 'bad'}`);
-      if (sample.q > g.q) g.q = sample.q;
-    }
-    const lines: string[] = [];
-    for (const g of groups.values()) {
-      g.fields.push(['q', { int: g.q }]);
-      if (g.bad.length) g.fields.push(['bad', g.bad.join(',')]);
-      lines.push(line(g.m, g.t, g.fields, g.ts));
-    }
-    await this.post('raw', lines);
+    await this.post('raw', this.encoder.lines(rows));
   }
 
   readRaw(metas: PointMeta[], from: number, to: number): Promise<Map<number, Sample[]>> {

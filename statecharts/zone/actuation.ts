@@ -5,7 +5,7 @@
  * hand-over; a contradiction of a confirmed output raises a P1 and re-asserts it.
  */
 import { armT3IfSettled, armT4IfFlowing, pushHandover, startGas, startWater } from './stages.js';
-import { actuatorKind, confirms, isOneShot, type Tx } from './tx.js';
+import { actuatorKind, backstopMs, confirms, isOneShot, type Tx } from './tx.js';
 import type { ZoneContext } from './types.js';
 
 export function recomputeIsolation(tx: Tx): void {
@@ -21,7 +21,8 @@ export function recomputeIsolation(tx: Tx): void {
   }
 }
 
-function confirmed(tx: Tx, actuator: string, detail: string): void {
+/** The current intent on `actuator` is confirmed (feedback, the runtime's verdict, or the field at recovery). */
+export function confirmed(tx: Tx, actuator: string, detail: string): void {
   const c = tx.ctx;
   const rec = c.actuators[actuator];
   if (!rec || rec.status !== 'pending') return;
@@ -122,6 +123,22 @@ export function expireFeedback(tx: Tx): void {
   for (const [name, at] of Object.entries(tx.ctx.deadlines)) {
     if (!name.startsWith('fb:') || at > tx.now) continue;
     failed(tx, name.slice(3), 'no feedback before the deadline');
+  }
+}
+
+/**
+ * After a restart (RECOVERED): every backstop of a command still pending restarts from now, so the
+ * downtime of the process is never an actuator failure by itself (§2.8); a command the field does
+ * not confirm still fails one full backstop after recovery.
+ */
+export function rearmBackstops(tx: Tx): void {
+  const c = tx.ctx;
+  for (const name of Object.keys(c.deadlines)) {
+    if (!name.startsWith('fb:')) continue;
+    const actuator = name.slice(3);
+    const ms = backstopMs(c, actuator);
+    if (c.actuators[actuator]?.status !== 'pending' || ms === null) { tx.cancel(name); continue; }
+    tx.arm(name, tx.now + ms);
   }
 }
 

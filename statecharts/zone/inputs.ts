@@ -2,9 +2,9 @@
  * Handlers of non-human inputs, pure over a Tx: time (TICK/DEADLINE), thermal status, channel
  * troubles, patch, abort, lock-off, tank and LFL, and recovery (FS-31).
  */
-import { expireFeedback } from './actuation.js';
+import { confirmed, expireFeedback, rearmBackstops, recomputeIsolation } from './actuation.js';
 import { checkHold, raise, releaseDueNozzles, releaseGasIfDue, startGas, armT3IfSettled, armT4IfFlowing } from './stages.js';
-import { actuatorKind, type Tx } from './tx.js';
+import { actuatorKind, confirms, type Tx } from './tx.js';
 import type { Stage, ZoneEvent } from './types.js';
 
 /** Every deadline that fell due by `tx.now` (TICK, DEADLINE or any later event). */
@@ -163,25 +163,28 @@ export function onLfl(tx: Tx, pct: number): void {
 const ACTIVE_STATES: Record<string, string> = { breaker: 'open', 'upstream.breaker': 'open', curtain: 'down', nozzle: 'release', spray: 'on', gas: 'release', 'charge.inhibit': 'on', 'drain.pump': 'on', hvac: 'stop', dampers: 'close' };
 
 /**
- * RECOVERED (FS-31): import the field, raise to the stage the field shows (never lower), give a
- * resumed countdown at least the minimum warning and re-sound it, raise the restart trouble.
- * One-shots are never armed for racks without evidence; the runtime's reconcile re-asserts the rest.
+ * RECOVERED (FS-31): re-arm the feedback backstops from now (the downtime is no actuator failure),
+ * import the field — a pending command the field shows done is confirmed exactly as by feedback, so
+ * isolation, T3, T4 and the gas hold follow from it — raise to the stage the field shows (never
+ * lower), give a resumed countdown at least the minimum warning and re-sound it, raise the restart
+ * trouble. One-shots are never armed for racks without evidence; the runtime's reconcile
+ * re-asserts the rest.
  */
 export function onRecovered(tx: Tx, ev: Extract<ZoneEvent, { type: 'RECOVERED' }>): void {
   const c = tx.ctx;
   const field = ev.fieldState ?? {};
   const evidenceRacks = new Set<number>();
+  rearmBackstops(tx);
   for (const [actuator, state] of Object.entries(field)) {
     c.field[actuator] = { state, at: tx.now };
     const kind = actuatorKind(actuator);
-    if (ACTIVE_STATES[kind] !== state) continue;
     const rec = c.actuators[actuator];
+    if (rec?.status === 'pending' && confirms(actuator, rec.op, state)) {
+      confirmed(tx, actuator, `in-flight command recovered: confirmed by the field (${state})`);
+    }
+    if (ACTIVE_STATES[kind] !== state) continue;
     if (!rec || rec.op !== state) {
       c.actuators[actuator] = { op: state, intentId: `${c.zone}-recovered-${++c.seq}`, status: 'confirmed', issuedAt: tx.now, cause: 'found in field at recovery' };
-    } else if (rec.status === 'pending') {
-      rec.status = 'confirmed';
-      tx.cancel(`fb:${actuator}`);
-      tx.fx.push({ type: 'journalOutcome', intentId: rec.intentId, actuator, op: rec.op, outcome: 'confirmed', at: tx.now, detail: 'in-flight command recovered: confirmed by the field' });
     }
     const m = /^rack\.(\d+)\.(curtain|nozzle|spray)$/.exec(actuator);
     if (m) {
@@ -191,6 +194,8 @@ export function onRecovered(tx: Tx, ev: Extract<ZoneEvent, { type: 'RECOVERED' }
     }
     if (kind === 'gas') { c.gas.phase = 'holding'; c.gas.releasedAt ??= tx.now; if (c.deadlines.gasHold === undefined) tx.arm('gasHold', tx.now + c.params.timings.gasHoldMs); }
   }
+  // isolation found in the field (or confirmed above) releases water and gas waiting for it (FS-09)
+  recomputeIsolation(tx);
   const derived = ev.derivedStage;
   if (derived > c.stage) {
     const racks = evidenceRacks.size ? [...evidenceRacks] : [...c.racks];

@@ -71,9 +71,12 @@ export function raise(tx: Tx, stage: Stage, racks: number[] | 'all' | null, caus
   if (stage >= 3 && !c.crossZoned && cause.startsWith('VOTE.')) c.crossZoned = crossZonedBy(decisions);
   if (!automaticAllowed(c)) return;
   if (c.stage >= 1) {
+    // rack first (FS-09, FS-12 latency): the affected racks' isolation and curtains, then the
+    // charge inhibit, then the rest of the zone — a burning rack never waits behind ~100 others
+    for (const r of c.affectedRacks) tx.cmd(`rack.${r}.breaker`, 'open', cause);
+    for (const r of c.affectedRacks) tx.cmd(`rack.${r}.curtain`, 'down', cause);
     tx.cmd('room.charge.inhibit', 'on', cause);
     for (const r of c.racks) tx.cmd(`rack.${r}.breaker`, 'open', cause);
-    for (const r of c.affectedRacks) tx.cmd(`rack.${r}.curtain`, 'down', cause);
   }
   if (c.stage >= 3) armNozzles(tx);
   if (c.stage >= 4) startWater(tx);

@@ -25,6 +25,17 @@ export function feedbackTimeoutMs(f: FeedbackTimeouts, actuator: string): number
   }
 }
 
+/**
+ * The machine's own feedback backstop for a command on `actuator` (deadline `fb:{actuator}`): the
+ * runtime verifies and retries idempotent commands once (agent/fire/actuation.ts), so the backstop
+ * covers both attempts (one for one-shots) plus a grace; null for outputs without feedback.
+ */
+export function backstopMs(c: ZoneContext, actuator: string): number | null {
+  const t = feedbackTimeoutMs(c.params.feedback, actuator);
+  if (t === null) return null;
+  return (isOneShot(actuator) ? 1 : 2) * t + c.params.timings.feedbackGraceMs;
+}
+
 /** Does the field state confirm `op`? Breakers also need the current below 1 A (FS-12, §4 #14). */
 export function confirms(actuator: string, op: string, state: string, current?: number): boolean {
   if (state !== op) return false;
@@ -159,16 +170,14 @@ export class Tx {
     }
     this.fx.push({ type: 'journalIntent', intentId, actuator, op, cause, at: this.now });
     this.fx.push({ type: 'cmd', actuator, op, intentId });
-    const t = feedbackTimeoutMs(this.ctx.params.feedback, actuator);
-    if (t === null) {
+    const backstop = backstopMs(this.ctx, actuator);
+    if (backstop === null) {
       this.ctx.actuators[actuator] = { op, intentId, status: 'confirmed', issuedAt: this.now, cause };
       this.cancel(`fb:${actuator}`);
     } else {
       this.ctx.actuators[actuator] = { op, intentId, status: 'pending', issuedAt: this.now, cause };
-      // the runtime verifies and retries idempotent commands once (agent/fire/actuation.ts); this
-      // backstop covers both attempts, so a silent runtime still ends in a failure here
-      const attempts = isOneShot(actuator) ? 1 : 2;
-      this.arm(`fb:${actuator}`, this.now + attempts * t + this.ctx.params.timings.feedbackGraceMs);
+      // a silent runtime still ends in a failure here
+      this.arm(`fb:${actuator}`, this.now + backstop);
     }
     return true;
   }

@@ -44,6 +44,26 @@ describe('fire runtime against the fire I/O plant over Modbus TCP', () => {
     expect(r.pub.events.some((e) => e.kind === 'alarm' && e.severity === 'P1' && /isolation failed/.test(e.message))).toBe(true);
   });
 
+  it('FS-09/FS-12 rack first: an 85 °C step on rack 5 → its breaker and curtain are decided, journaled and written before the rest of the zone', async () => {
+    rig = await startRig({ racks: 6, config: fireConfig(6, { feedback: { breakerMs: 10000 } }) });
+    const r = rig;
+    r.plant.set('rack.5.probe.a.temperature', 85);
+    r.plant.set('rack.5.probe.b.temperature', 86);
+    await r.until(() => r.stage() >= 3 && r.plant.writes.filter((w) => /breaker\.open\.cmd/.test(w.point)).length >= 6, 'stage 3, every breaker written');
+    const isolation = /^(rack\.\d+\.(breaker|curtain)|room\.charge\.inhibit)$/;
+    const decided = r.journal().filter((x) => x.type === 'decision.intent' && isolation.test(String(x.data.actuator))).map((x) => String(x.data.actuator));
+    const written = r.journal().filter((x) => x.type === 'intent' && isolation.test(String(x.data.actuator))).map((x) => String(x.data.actuator));
+    // the watch pre-alarm may stop charging first; after it, the burning rack leads
+    const fromS3 = (l: string[]) => l.slice(l.indexOf('rack.5.breaker'));
+    for (const l of [decided, written]) {
+      expect(fromS3(l).slice(0, 2)).toEqual(['rack.5.breaker', 'rack.5.curtain']);
+      expect(l.filter((a) => /breaker/.test(a)).slice(1)).toEqual(['rack.1.breaker', 'rack.2.breaker', 'rack.3.breaker', 'rack.4.breaker', 'rack.6.breaker']);
+      expect(l.indexOf('rack.5.curtain')).toBeLessThan(l.indexOf('rack.1.breaker'));
+    }
+    const plant = r.plant.writes.filter((w) => /^rack\.\d+\.(breaker\.open|curtain\.down)\.cmd$/.test(w.point)).map((w) => w.point);
+    expect(plant.slice(0, 3)).toEqual(['rack.5.breaker.open.cmd', 'rack.5.curtain.down.cmd', 'rack.1.breaker.open.cmd']);
+  });
+
   it('FS-35 after a scenario the hash chain verifies and the stage record carries the voted channel values and quality', async () => {
     rig = await startRig({ racks: 2 });
     const r = rig;

@@ -22,6 +22,8 @@ export interface PlantFaults {
   noPressure?: Set<number>;
   curtainJammed?: Set<number>;
   noFlow?: Set<number>;
+  /** coils that do not take a write (output card fault): the read-back differs, the write fails */
+  coilStuck?: Set<string>;
   upstreamStuck?: boolean;
 }
 
@@ -100,6 +102,7 @@ export class FirePlant {
 
   private onCoil(name: string, value: boolean): void {
     this.writes.push({ at: Date.now(), point: name, value });
+    if (this.faults.coilStuck?.has(name)) return;
     this.values.set(name, value);
     const m = /^rack\.(\d+)\.(breaker\.open|curtain\.down|nozzle\.release|spray)\.cmd$/.exec(name);
     const f = this.faults;
