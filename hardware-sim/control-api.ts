@@ -22,6 +22,7 @@ import { FaultSpecError } from './fault-spec.js';
 import { ScenarioError, listScenarios } from './scenario.js';
 import { buildTruth } from './truth.js';
 import { ConfigError } from '../lib/config/load.js';
+import { closeHttpServer } from '../lib/http-close.js';
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
@@ -131,8 +132,6 @@ export class ControlApi {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeHttpServer(s);
   }
 }

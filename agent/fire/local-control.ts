@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { CommandResult } from '../../lib/mqtt-contract.js';
 import type { JournalRecord } from './journal.js';
+import { closeHttpServer } from '../../lib/http-close.js';
 
 export const LOCAL_ISSUER = 'local-cli';
 
@@ -61,9 +62,7 @@ export class LocalControlServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeHttpServer(s);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from './metrics.js';
+import { closeHttpServer } from '../../lib/http-close.js';
 
 export interface HealthReport {
   /** ok: link up and every device up; degraded: something is down but the agent runs. */
@@ -40,8 +41,6 @@ export class HealthServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeHttpServer(s);
   }
 }
