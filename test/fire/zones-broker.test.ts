@@ -14,15 +14,21 @@ import { fireConfig, startRig, TIME_SCALE } from './support/rig.js';
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
+/** Two fire I/O plants (zones 2 and 3) and a journal folder, all removed after the test. */
+async function twoZoneRig(): Promise<{ p2: FirePlant; p3: FirePlant; dir: string }> {
+  const p2 = new FirePlant(2);
+  const p3 = new FirePlant(2);
+  await p2.start();
+  await p3.start();
+  cleanup.push(() => p2.stop(), () => p3.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'dcim-zones-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return { p2, p3, dir };
+}
+
 describe('zone independence (FS-38)', () => {
   it('FS-38 throw inside zone 2\'s action handler while zone 3 escalates → zone 3 keeps its sequence, zone 2 recovers with a trouble', async () => {
-    const p2 = new FirePlant(2);
-    const p3 = new FirePlant(2);
-    await p2.start();
-    await p3.start();
-    cleanup.push(() => p2.stop(), () => p3.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'dcim-zones-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { p2, p3, dir } = await twoZoneRig();
     const base = fireConfig(2, { timings: { t3Ms: 600000 }, feedback: { breakerMs: 10000 } }) as { zones: unknown[] };
     base.zones = [
       { id: 'z2', room: 'BR2', fireIo: 'fire-br2', racks: 2 },
@@ -66,13 +72,7 @@ describe('zone independence (FS-38)', () => {
 
 describe('site coordination (FS-21)', () => {
   it('FS-21 two zones at stage ≥ 3 at once → hand-over to the fire department in both, journaled with its reason; no nozzle release afterwards', async () => {
-    const p2 = new FirePlant(2);
-    const p3 = new FirePlant(2);
-    await p2.start();
-    await p3.start();
-    cleanup.push(() => p2.stop(), () => p3.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'dcim-zones-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { p2, p3, dir } = await twoZoneRig();
     const base = fireConfig(2) as { zones: unknown[] };
     base.zones = [{ id: 'z2', room: 'BR2', fireIo: 'fire-br2', racks: 2 }, { id: 'z3', room: 'BR3', fireIo: 'fire-br3', racks: 2 }];
     const host = await startFireHost({
