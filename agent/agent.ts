@@ -71,6 +71,7 @@ export class Agent implements EventPublisher {
   private rate = { at: 0, count: 0, perSecond: 0 };
   private pendingCommandHandler: ((payload: Buffer) => void) | null = null;
   private fireRuntime: FireRuntime | null = null;
+  private fireLinkUp: boolean | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.log = opts.log ?? createLogger({ name: 'agent' });
@@ -125,7 +126,9 @@ export class Agent implements EventPublisher {
     this.health = new HealthServer({ host: config.health.host, port: this.opts.healthPort ?? config.health.port, metrics: this.metrics, report: () => this.report() });
     this.port = await this.health.start();
     this.telemetry.start();
-    await this.startFire();
+    // The fire runtime is created (and listens to points) before the drivers start, but its
+    // recovery waits for a first read of the field (§2.8 step 4), so it finishes after them.
+    const fire = await this.startFire();
     const pool = new ModbusEndpointPool();
     for (const dev of this.opts.loaded.devices) {
       if (!dev.config.enabled) continue;
@@ -138,6 +141,7 @@ export class Agent implements EventPublisher {
       this.devices.push(rt);
       await driver.start(rt.context());
     }
+    await fire.started;
     const tickMs = Math.max(100, Math.min(1000, ...Object.values(config.pollGroups)));
     this.tick = setInterval(() => this.onTick(), tickMs);
     this.log.info({ site: config.site, agent: config.agent, devices: this.devices.length, healthPort: this.port, epoch: buffer.epoch }, 'agent started');
@@ -165,10 +169,10 @@ export class Agent implements EventPublisher {
    * through the drivers (write + read-back), publishes through store-and-forward (events never
    * dropped, retained state/fire/{zone}) and receives the server's signed commands.
    */
-  private async startFire(): Promise<void> {
+  private async startFire(): Promise<{ started: Promise<void> }> {
     const { config, file } = this.opts.loaded;
     const fire = config.fire;
-    if (!fire || this.opts.fire === false) return;
+    if (!fire || this.opts.fire === false) return { started: Promise.resolve() };
     const [{ FireRuntime }, { statechartZoneMachine }, { fromAgentPublisher }] = await Promise.all([
       import('./fire/runtime.js'), import('./fire/zone-machine.js'), import('./fire/publish.js'),
     ]);
@@ -192,7 +196,10 @@ export class Agent implements EventPublisher {
     this.fireRuntime = runtime;
     this.onPoints((points) => runtime.ingest(points));
     this.onCommand((payload) => { void runtime.handleCommand(payload, 'mqtt'); });
-    await runtime.start();
+    // Not awaited here (an async function would flatten it): recovery needs the drivers running.
+    const started = runtime.start();
+    started.catch(() => undefined); // observed here too, so a driver failure before the await is not an unhandled rejection
+    return { started };
   }
 
   /** The fire runtime, when the config has a fire section (drills, tests). */
@@ -207,6 +214,9 @@ export class Agent implements EventPublisher {
 
   /** Once per cycle: staleness (decided here only), device status transitions, points/s. */
   private onTick(): void {
+    // The server link is a trouble for the fire zones (FS-32), never a guard on the incident.
+    const linkUp = this.telemetry?.linkState === 'up';
+    if (this.fireRuntime && linkUp !== this.fireLinkUp) { this.fireLinkUp = linkUp; this.fireRuntime.setLink(linkUp); }
     const stale = this.staleness.sweep(this.clock.now());
     if (stale.length) {
       for (const p of stale) this.metrics.inc('dcim_points_stale_total', { device: p.device }, 1, 'points that became stale');

@@ -93,13 +93,16 @@ function fireGetters(m: SiteModel, spec: ModbusDeviceSpec): { get: Record<string
     'room.upstream.breaker.open.cmd': roomAct('upstream'),
     'room.charge.inhibit.cmd': roomAct('charge-inhibit'),
     'room.drain.pump.cmd': roomAct('pump'),
-    'room.gas.release.cmd': roomAct('gas'),
+    // With a releasing panel (FS-14) the agent's release coils are the panel's request inputs.
+    'room.gas.release.cmd': room().panel ? [() => room().panel!.gasRequest, (_i, _u, v) => room().panel!.requestGas(Boolean(v), m.now)] : roomAct('gas'),
     'room.hvac.stop.cmd': roomAct('hvac'),
     'room.dampers.close.cmd': roomAct('dampers'),
     'room.predischarge.cmd': roomAct('predischarge'),
     'rack.{rack}.breaker.open.cmd': rackAct('breaker'),
     'rack.{rack}.curtain.down.cmd': rackAct('curtain'),
-    'rack.{rack}.nozzle.release.cmd': rackAct('nozzle'),
+    'rack.{rack}.nozzle.release.cmd': room().panel
+      ? [(i) => room().panel!.nozzleRequests[i.rack! - 1] ?? false, (i, _u, v) => room().panel!.requestNozzle(i.rack!, Boolean(v), m.now)]
+      : rackAct('nozzle'),
     'rack.{rack}.spray.cmd': rackAct('spray'),
   };
   const get: Record<string, Getter> = {

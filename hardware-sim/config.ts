@@ -51,6 +51,23 @@ export const ThermalParams = Obj({
   smokeC: Num(70, 'rack smoke detector alarms at or above this temperature while a source is active, °C'),
 }, 'rack thermal model');
 
+/**
+ * The listed releasing panel of each battery room (FS-14, FIRE-SAFETY.md §6.1 Q5 "panel" wiring).
+ * Disabled (default): the agent's release coils drive the nozzle valves and the gas solenoid
+ * directly. Enabled: those coils are *request inputs* of the panel, which also has its own
+ * detectors; either starts the panel's own sequence (pre-discharge signals, its own delay,
+ * release), which then runs to the end whatever the agent does — only the physical abort holds it,
+ * the manual station releases at once, the lock-off blocks it.
+ */
+export const PanelParams = Obj({
+  enabled: Type.Boolean({ default: false, description: 'battery rooms have a releasing panel between the agent and the release solenoids (default false)' }),
+  nozzleDetectorC: Num(80, "panel's own rack heat detector: a rack at or above this (held confirmS) starts that rack's nozzle sequence, °C"),
+  confirmS: Num(2, 'panel detector confirmation time, s', { minimum: 0 }),
+  nozzleDelayS: Num(10, 'panel pre-discharge delay before a rack nozzle releases, s', { minimum: 0, maximum: 60 }),
+  gasDetectorC: Num(120, "panel's own cross-zoned gas trigger: room smoke and a rack at or above this, °C"),
+  gasDelayS: Num(30, 'panel pre-discharge delay before the room gas releases, s', { minimum: 0, maximum: 60 }),
+}, 'releasing panel (FS-14)');
+
 export const PowerParams = Obj({
   feedVoltageV: Num(22900, 'utility feed voltage, V'),
   atsTransferDelayS: Num(3, 'ATS transfer delay after the connected feed is lost, s', { minimum: 0, maximum: 600 }),
@@ -78,6 +95,7 @@ export const SiteConfig = Type.Object(
     pduRacks: Int(20, 'server racks with A/B power strips (gateway unit ids 1..N, split evenly over the server rooms)', 1, 247),
     actuators: ActuatorDelays,
     thermal: ThermalParams,
+    panel: PanelParams,
     power: PowerParams,
     /** Chiller plant overrides (hardware-sim/plant/README.md). */
     plant: Type.Optional(PlantConfigSchema),

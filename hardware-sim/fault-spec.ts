@@ -53,6 +53,8 @@ export const FaultSpec = Type.Union([
   obj('feed-loss', { feed: Type.Union([Type.Literal('A'), Type.Literal('B')]) }, 'utility feed lost (voltage gone)'),
   obj('ups-fault', { zone: Type.String({ pattern: '^z[0-9]+$' }), mode: Type.Optional(Type.Union([Type.Literal('bypass'), Type.Literal('rectifier')])) },
     'bypass (default): internal fault, load on bypass without battery protection; rectifier: input stage failed, zone on battery'),
+  obj('rack-heat', { room: Room, rack: RackIdx, temperatureC: Type.Number({ minimum: -20, maximum: 1200 }) },
+    'a test-bench heater holds the rack hot spot at temperatureC (every channel that looks at the rack sees it: probes, BMS, camera, smoke, patch, the releasing panel); cleared, the physics takes over from there'),
   obj('reignite', { room: Room, rack: RackIdx, profile: Type.Optional(Type.Union([Type.Literal('slow'), Type.Literal('fast')])) }, 'a new heat source starts in the rack (re-ignition)'),
   obj('input', {
     room: Room,

@@ -230,6 +230,12 @@ export class FaultRegistry {
         zz.rectifierFault = true;
         return () => { zz.rectifierFault = false; };
       }
+      case 'rack-heat': {
+        const r = rack(spec.room, spec.rack);
+        r.heldTemperatureC = spec.temperatureC;
+        r.temperatureC = spec.temperatureC;
+        return () => { if (r.heldTemperatureC === spec.temperatureC) r.heldTemperatureC = null; };
+      }
       case 'reignite': { const r = rack(spec.room, spec.rack); r.startSource(SOURCE_PROFILES[spec.profile ?? 'fast'], m.now); return () => {}; }
       case 'input': {
         const rm = room(spec.room);

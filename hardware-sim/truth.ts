@@ -6,6 +6,7 @@
 import type { Simulator, RunningScenario } from './simulator.js';
 import type { ActuatorState } from './physics/actuator.js';
 import type { HeatSourceState } from './physics/heat-source.js';
+import type { PanelState } from './physics/releasing-panel.js';
 import type { ActiveFault } from './faults.js';
 import type { TransferRecord } from './physics/power.js';
 import type { PlantState } from './plant/cooling.js';
@@ -31,6 +32,8 @@ export interface Truth {
     id: string; zone: string; temperatureC: number; tankLevelPct: number; floorWaterM3: number; lflPct: number; coPpm: number;
     waterSupplyOk: boolean; gasStorePct: number; gasReleasedAtS: number | null; gasActive: boolean; gasPressure: boolean;
     abort: boolean; manualRelease: boolean; lockoff: boolean; smoke: boolean;
+    /** The releasing panel (FS-14), when the site has one. */
+    panel: PanelState | null;
     actuators: Record<string, ActuatorState>; racks: RackTruth[];
   }[];
   ups: { id: string; outputLive: boolean; onBattery: boolean; bypass: boolean; fault: boolean; epo: boolean; lowBattery: boolean; chargePct: number; runtimeS: number; outputW: number; inputW: number; chargeW: number; droppedAtS: number | null }[];
@@ -66,6 +69,7 @@ export function buildTruth(sim: Simulator, scenarios: string[], opts: { devices?
       id: r.id, zone: r.zone, temperatureC: r.roomTemperatureC, tankLevelPct: r.tankLevel, floorWaterM3: r.floorWaterM3, lflPct: r.lflPct, coPpm: r.coPpm,
       waterSupplyOk: r.waterSupplyOk, gasStorePct: r.gasStorePct, gasReleasedAtS: r.gasReleasedAtS, gasActive: r.gasActive(m.now), gasPressure: r.gasPressure,
       abort: r.abort, manualRelease: r.manualRelease, lockoff: r.lockoff, smoke: r.roomSmoke,
+      panel: r.panel?.state() ?? null,
       actuators: Object.fromEntries(Object.entries(r.actuators).map(([k, a]) => [k, a.state()])),
       racks: r.racks.map((k) => {
         return {

@@ -6,11 +6,14 @@
  *
  * The simulated releasing panel is independent of the agent (FS-14): a manual release releases
  * gas even with the abort held; the abort held blocks the agent's release coil; a lock-off makes
- * the gas system inoperative (no release at all).
+ * the gas system inoperative (no release at all). With `panel.enabled` the room also has a
+ * listed releasing panel (releasing-panel.ts) with its own detectors and countdowns, and the
+ * agent's release coils are its request inputs.
  */
 import type { SiteConfig } from '../config.js';
 import { Actuator } from './actuator.js';
 import { Rack, type RackEnv } from './rack.js';
+import { ReleasingPanel } from './releasing-panel.js';
 
 /** Spray water per rack while flowing, m³/s (100 L/min). */
 const SPRAY_FLOW_M3_PER_S = 100 / 60000;
@@ -45,6 +48,8 @@ export class BatteryRoom {
   tankLevelForcedPct: number | null = null;
   private gasAtReleasePct = 0;
   private manualOperated = false;
+  /** The releasing panel, when the site wires releases through one (FS-14). */
+  readonly panel: ReleasingPanel | null;
 
   constructor(readonly id: string, readonly zone: string, readonly index: number, private readonly cfg: SiteConfig) {
     const a = cfg.actuators;
@@ -62,6 +67,7 @@ export class BatteryRoom {
     }
     // The panel blocks the agent's release while the abort is held or the system is locked off.
     this.gas.enabled = () => !this.lockoff && (!this.abort || this.manualRelease);
+    this.panel = cfg.panel.enabled ? new ReleasingPanel(cfg.panel, this) : null;
   }
 
   /** Maintenance after an incident: replace patches, refill nozzle cylinders and the gas store, empty the tank. */
@@ -69,8 +75,8 @@ export class BatteryRoom {
     const racks = rackIndex === undefined ? this.racks : [this.rack(rackIndex)];
     switch (action) {
       case 'replace-patch': for (const r of racks) { r.patchFired = false; r.patchFiredAtS = null; } break;
-      case 'refill-nozzle': for (const r of racks) { r.nozzleDischargedAtS = null; r.nozzle.reset(); } break;
-      case 'refill-gas': this.gasStorePct = 100; this.gasReleasedAtS = null; this.gasAtReleasePct = 0; this.gas.reset(); break;
+      case 'refill-nozzle': for (const r of racks) { r.nozzleDischargedAtS = null; r.nozzle.reset(); this.panel?.resetNozzle(r.index - 1); } break;
+      case 'refill-gas': this.gasStorePct = 100; this.gasReleasedAtS = null; this.gasAtReleasePct = 0; this.gas.reset(); this.panel?.resetGas(); break;
       case 'empty-tank': this.tankLevelPct = 0; break;
     }
   }
@@ -90,6 +96,7 @@ export class BatteryRoom {
     let t = Infinity;
     for (const a of Object.values(this.actuators)) t = Math.min(t, a.nextEventS());
     for (const r of this.racks) for (const a of [r.breaker, r.curtain, r.nozzle, r.spray]) t = Math.min(t, a.nextEventS());
+    if (this.panel) t = Math.min(t, this.panel.nextEventS());
     return t;
   }
 
@@ -119,6 +126,7 @@ export class BatteryRoom {
     // The manual station drives the release solenoid itself (once per operation).
     if (this.manualRelease && !this.manualOperated && !this.lockoff && this.gasReleasedAtS === null) this.gas.write(true, now);
     this.manualOperated = this.manualRelease;
+    this.panel?.step(now);
     for (const a of Object.values(this.actuators)) a.step(now);
     if (this.gas.active && this.gasReleasedAtS === null) {
       this.gasReleasedAtS = now;

@@ -38,6 +38,8 @@ export class Rack {
   patchFiredAtS: number | null = null;
   patchNeverFires = false;
   nozzleDischargedAtS: number | null = null;
+  /** A test-bench heater holds the hot spot at this temperature (fault `rack-heat`), whatever the physics. */
+  heldTemperatureC: number | null = null;
   /** Off-gas detector forced on without any heating (fault "off-gas only"). */
   offgasForced = false;
   readonly breaker: Actuator;
@@ -125,6 +127,7 @@ export class Rack {
     let q = 0;
     for (const v of Object.values(flows)) q += v;
     this.temperatureC += (q * dt) / this.cfg.thermal.heatCapacityJPerK;
+    if (this.heldTemperatureC !== null) this.temperatureC = this.heldTemperatureC;
     if (this.temperatureC > this.maxTemperatureC) this.maxTemperatureC = this.temperatureC;
     if (!this.patchFired && !this.patchNeverFires && this.temperatureC >= this.cfg.thermal.patchTriggerC) {
       this.patchFired = true;
