@@ -63,8 +63,8 @@ export const FaultSpec = Type.Union([
   }, 'hold a room input (abort held, abort circuit fault, manual release, lock-off, room smoke)'),
   obj('camera', {
     camera: Type.String({ pattern: '^cam-br[0-9]+$' }),
-    mode: Type.Union([Type.Literal('truncated'), Type.Literal('nan'), Type.Literal('wrong_types'), Type.Literal('oversize'), Type.Literal('offline'), Type.Literal('occluded')]),
-  }, 'delegated to the MQTT camera simulator: malformed payloads (truncated, nan, wrong_types, oversize), offline or occluded'),
+    mode: Type.Union([Type.Literal('truncated'), Type.Literal('nan'), Type.Literal('wrong_types'), Type.Literal('oversize'), Type.Literal('offline'), Type.Literal('occluded'), Type.Literal('frozen')]),
+  }, 'delegated to the MQTT camera simulator: malformed payloads (truncated, nan, wrong_types, oversize), offline, occluded, or frozen (repeats its last ROI message, same ts and seq)'),
   obj('env-sensor', {
     rack: Type.String({ pattern: '^SR[0-9]+-R[0-9]+$', description: 'server rack id, e.g. SR1-R03' }),
     position: Type.Optional(Type.Union([Type.Literal('inlet_top'), Type.Literal('inlet_middle'), Type.Literal('inlet_bottom')])),

@@ -14,7 +14,7 @@ export { FaultSpecError };
 
 /** Fault hooks of the delegated simulators (MQTT cameras and env gateways, OPC-UA plant), when they run. */
 export interface DelegateFaultHooks {
-  camera?(cameraId: string, mode: 'truncated' | 'nan' | 'wrong_types' | 'oversize' | 'offline' | 'occluded' | null): Promise<void> | void;
+  camera?(cameraId: string, mode: 'truncated' | 'nan' | 'wrong_types' | 'oversize' | 'offline' | 'occluded' | 'frozen' | null): Promise<void> | void;
   cameraRegionOffset?(cameraId: string, rackIndex: number, offsetC: number): void;
   env?(gatewayId: string, mode: 'truncated' | 'nan' | 'wrong_types' | 'oversize' | 'offline' | null): Promise<void> | void;
   /** One rack-inlet sensor: stuck, silent or offset (null/0 clears). */

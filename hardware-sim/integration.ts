@@ -109,7 +109,8 @@ export async function startMqttDevices(model: SiteModel, brokerUrl: string, time
     camera: async (id, mode) => {
       if (mode === 'offline') return cameras.setOffline(id, true);
       if (mode === 'occluded') return cameras.setOccluded(id, true);
-      if (mode === null) { cameras.injectPayloadFault(id, null); cameras.setOccluded(id, false); await cameras.setOffline(id, false); return; }
+      if (mode === 'frozen') return cameras.setFrozen(id, true);
+      if (mode === null) { cameras.injectPayloadFault(id, null); cameras.setOccluded(id, false); cameras.setFrozen(id, false); await cameras.setOffline(id, false); return; }
       cameras.injectPayloadFault(id, mode);
     },
     cameraRegionOffset: (id, rack, offset) => cameras.setRegionOffset(id, rack, offset),

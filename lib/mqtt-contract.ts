@@ -135,7 +135,7 @@ export type AgentBirth = Static<typeof AgentBirth>;
 export const COMMAND_KINDS = [
   'ack', 'silence', 'reset', 'reenergize', 'bypass.start', 'bypass.end', 'maint.enter', 'maint.exit',
   'water.stop', 'fd.handover', 'fd.release', 'incident.controlled', 'watch.end', 'manual.release',
-  'drill.start', 'drill.end', 'shelve', 'unshelve', 'isolation.override',
+  'drill.start', 'drill.end', 'shelve', 'unshelve', 'isolation.override', 'config.apply',
 ] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
 

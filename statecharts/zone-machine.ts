@@ -9,9 +9,9 @@
  */
 import { enqueueActions, setup, type SnapshotFrom, type ActorRefFrom } from 'xstate';
 import { contradicted, onFeedback, onRuntimeVerdict } from './zone/actuation.js';
-import { apply, doHandover, doReset, reject, rejection } from './zone/commands.js';
+import { apply, doHandover, doReset, manualReleaseRejection, reject, rejection } from './zone/commands.js';
 import { eventTime, guards, initialContext } from './zone/context.js';
-import { onAbort, onChannel, onLfl, onLockoff, onPatch, onRecovered, onStatus, onTank, timers } from './zone/inputs.js';
+import { onAbort, onChannel, onGasStore, onLfl, onLockoff, onPatch, onRecovered, onStatus, onTank, onWaterSupply, timers } from './zone/inputs.js';
 import { pushHandover, raise, startGas } from './zone/stages.js';
 import { Tx } from './zone/tx.js';
 import type { Effect, HumanEvent, Stage, ZoneContext, ZoneEvent, ZoneInput } from './zone/types.js';
@@ -37,6 +37,9 @@ type P<T extends Effect['type']> = Extract<Effect, { type: T }>;
 const racksOf = (ev: ZoneEvent): number[] | 'all' =>
   ev.type === 'VOTE.S0' && ev.room ? 'all' : 'racks' in ev ? ev.racks : ev.type === 'PATCH' ? [ev.rack] : [];
 const decisionsOf = (ev: ZoneEvent) => ('decisions' in ev ? ev.decisions : undefined);
+
+/** Outputs whose service inhibit makes the zone's suppression inoperative (FS-17). */
+const SUPPRESSION_KINDS = new Set(['nozzle', 'spray', 'gas', 'drain.pump']);
 
 const GAS_PHASES = ['none', 'disabled', 'inhibited', 'interlock', 'predischarge', 'abortHeld', 'releasing', 'holding', 'failed'] as const;
 const NOZZLE_PHASES = ['preDischarge', 'releasing', 'settled'] as const;
@@ -89,6 +92,7 @@ export function createZoneMachine() {
       lockoff: run((tx, ev) => { if (ev.type === 'LOCKOFF') onLockoff(tx, ev); }),
       tank: run((tx, ev) => { if (ev.type === 'TANK_LEVEL') onTank(tx, ev.pct); }),
       lfl: run((tx, ev) => { if (ev.type === 'GAS_LFL') onLfl(tx, ev.pct); }),
+      supply: run((tx, ev) => { if (ev.type === 'GAS_STORE') onGasStore(tx, ev.pct); else if (ev.type === 'WATER_SUPPLY') onWaterSupply(tx, ev.ok); }),
       link: run((tx, ev) => {
         tx.ctx.linkUp = ev.type === 'LINK.UP';
         if (ev.type === 'LINK.DOWN') tx.alarm('link', 'trouble', 3, `zone ${tx.ctx.zone}: server link partitioned`);
@@ -126,9 +130,13 @@ export function createZoneMachine() {
       recovered: run((tx, ev) => { if (ev.type === 'RECOVERED') onRecovered(tx, ev); }),
       manualRelease: run((tx, ev) => {
         if (ev.type !== 'MANUAL_RELEASE') return;
+        const refused = manualReleaseRejection(tx.ctx, ev);
+        if (refused) { reject(tx, { type: 'MANUAL_RELEASE', actors: ev.actors, commandId: ev.commandId } as never, refused); return; }
         if (tx.ctx.gas.phase === 'releasing' || tx.ctx.gas.phase === 'holding') { tx.note('manualReleaseAfterRelease', { source: ev.source }); return; }
-        raise(tx, 5, null, `manual release (${ev.source})`);
+        // release first: manual release overrides abort, cross-zoning and the delay (FS-16), so the
+        // automatic gas path that raise() would start (and its "waits for ..." alarms) never runs
         startGas(tx, ev.source);
+        raise(tx, 5, null, `manual release (${ev.source})`);
       }),
       human: run((tx, ev) => apply(tx, ev as HumanEvent)),
       reject: run((tx, ev) => reject(tx, ev as HumanEvent, rejection(tx.ctx, ev as HumanEvent) ?? 'not accepted in this state')),
@@ -155,12 +163,19 @@ export function createZoneMachine() {
         tx.ctx.maintenance = { permitId: ev.permitId, inhibit: ev.inhibit, expiresAt: ev.expiresAt };
         tx.arm('maint', ev.expiresAt);
         tx.alarm('maintenance', 'supervisory', 3, `zone ${tx.ctx.zone} in maintenance (permit ${ev.permitId}), inhibited: ${ev.inhibit.join(', ') || 'none'}`);
+        // FS-17: a service inhibit of a suppression output shows as an impairment for as long as it lasts
+        const suppression = ev.inhibit.filter((k) => SUPPRESSION_KINDS.has(k));
+        if (suppression.length) {
+          tx.alarm('serviceInhibit', 'supervisory', 1, `suppression impaired (inoperative: ${suppression.join(', ')}), zone ${tx.ctx.zone}: service inhibit, permit ${ev.permitId} — fire watch required`);
+          tx.notify('firedept', `zone ${tx.ctx.zone}: suppression impaired (${suppression.join(', ')}) under permit ${ev.permitId}, fire watch`);
+        }
         apply(tx, ev);
       }),
       maintExit: run((tx, ev) => {
         tx.ctx.maintenance = null;
         tx.cancel('maint');
         tx.clear('maintenance');
+        tx.clear('serviceInhibit');
         // outputs held back by the permit are demanded now if the latched state still requires them
         const held = Object.entries(tx.ctx.actuators).filter(([, r]) => r.status === 'inhibited').map(([a]) => a);
         for (const a of held) delete tx.ctx.actuators[a];
@@ -200,8 +215,12 @@ export function createZoneMachine() {
       ABORT: { actions: 'abort' },
       TANK_LEVEL: { actions: 'tank' },
       GAS_LFL: { actions: 'lfl' },
+      GAS_STORE: { actions: 'supply' },
+      WATER_SUPPLY: { actions: 'supply' },
       'HANDOVER.TRIGGER': { actions: 'trigger' },
       ACK: human(),
+      SHELVE: human(),
+      UNSHELVE: human(),
       SILENCE: human(),
       REENERGIZE: human(),
       'WATER.STOP': human(),

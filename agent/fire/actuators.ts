@@ -59,13 +59,19 @@ function breakerOpen(aux: string, current: string): (f: FieldState) => FeedbackV
         : { state: 'pending', why: `${current} = ${i} A` };
     }
     if (i === undefined) return { state: 'pending', why: `${current} unknown` };
+    // an unreadable aux contact is unknown (never evidence against a confirmed open, FS-01)
+    if (a === undefined) return { state: 'pending', why: `${aux} unknown` };
     if (a !== true) return { state: 'pending', why: `${aux} = ${String(a)}` };
     return { state: 'confirmed' };
   };
 }
 
 function breakerClosed(aux: string): (f: FieldState) => FeedbackVerdict {
-  return (f) => (f.bool(aux) === false ? { state: 'confirmed' } : { state: 'pending', why: `${aux} = ${String(f.bool(aux))}` });
+  return (f) => {
+    const a = f.bool(aux);
+    if (a === undefined) return { state: 'pending', why: `${aux} unknown` };
+    return a === false ? { state: 'confirmed' } : { state: 'pending', why: `${aux} = ${String(a)}` };
+  };
 }
 
 const none = (): FeedbackVerdict => ({ state: 'confirmed' });

@@ -53,8 +53,17 @@ export function commandToEvent(cmd: EdgeCommand, now: number, source: CommandSou
       if (exp === undefined) return { error: 'drill.start needs args.expiresAt or args.durationMs (FS-29)' };
       return { event: { type: 'DRILL.START', drillId: str('drillId') ?? cmd.id, expiresAt: exp, ...h } };
     }
-    case 'shelve': case 'unshelve':
-      return { error: `${cmd.kind} is handled by the alarm manager, not by the fire zone` };
+    case 'config.apply':
+      return { error: 'config.apply is handled by the fire runtime, not by a zone' };
+    // FS-25: the console shelves an edge alarm here (target = the zone's alarm id)
+    case 'shelve': {
+      const until = expiresAt();
+      if (!cmd.target || until === undefined) return { error: 'shelve needs target (the alarm id) and args.expiresAt or args.durationMs (FS-25)' };
+      return { event: { type: 'SHELVE', alarmId: cmd.target, untilTs: until, ...h } };
+    }
+    case 'unshelve':
+      if (!cmd.target) return { error: 'unshelve needs target (the alarm id)' };
+      return { event: { type: 'UNSHELVE', alarmId: cmd.target, ...h } };
   }
   return { error: `unknown command kind ${String(cmd.kind)}` };
 }

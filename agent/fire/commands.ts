@@ -22,7 +22,7 @@ import type { Logger } from '../../lib/log.js';
 
 export interface DispatchResult {
   ok: boolean;
-  status: 'done' | 'rejected' | 'failed';
+  status: 'done' | 'accepted' | 'rejected' | 'failed';
   reason?: string;
   data?: Record<string, unknown>;
 }

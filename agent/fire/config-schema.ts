@@ -49,6 +49,23 @@ export const FeedbackTimeouts = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Signal validation windows of the voter (FS-01, FS-02, FS-05/06); optional, defaults in statecharts/params.ts. */
+export const FireDetection = Type.Object(
+  {
+    staleCapMs: Type.Optional(Ms(5000, 500, 60000, 'staleness cap of probe and BMS readings: min(3 × poll, this) (FS-01)')),
+    cameraStaleMs: Type.Optional(Ms(10000, 500, 60000, 'staleness limit of camera readings (FS-01)')),
+    stuckWindowMs: Type.Optional(Ms(600000, 1000, 3600000, 'moves ≤ stuckBandC this long while a peer moves → suspect-stuck (FS-02)')),
+    stuckBandC: Type.Optional(Type.Number({ default: 0.1, minimum: 0, maximum: 5, description: 'stuck band (°C, FS-02)' })),
+    stuckPeerMoveC: Type.Optional(Type.Number({ default: 1, minimum: 0, maximum: 20, description: 'a peer moving more than this makes a flat channel suspect (°C, FS-02)' })),
+    discrepancyC: Type.Optional(Type.Number({ default: 10, minimum: 1, maximum: 100, description: '|channel − median of peers| above this is a discrepancy (°C, FS-02)' })),
+    discrepancyMs: Type.Optional(Ms(60000, 1000, 3600000, 'a discrepancy held this long raises the trouble (FS-02)')),
+    rorWatchCPerMin: Type.Optional(Type.Number({ default: 1, minimum: 0.1, maximum: 60, description: 'rate of rise for watch (°C/min, FS-06)' })),
+    rorStage1CPerMin: Type.Optional(Type.Number({ default: 2, minimum: 0.1, maximum: 60, description: 'sustained rate of rise corroborating stage 1 (°C/min, FS-05)' })),
+    rorWindowMs: Type.Optional(Ms(60000, 5000, 600000, 'rate-of-rise window (FS-05)')),
+  },
+  { additionalProperties: false },
+);
+
 export const FireZone = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
@@ -91,6 +108,7 @@ export const FireConfig = Type.Object(
     commandKeyFile: Type.Optional(Type.String({ description: 'per-agent HMAC key file for signed commands (FS-32); relative to the config file' })),
     local: Type.Optional(FireLocal),
     recovery: Type.Optional(FireRecovery),
+    detection: Type.Optional(FireDetection),
   },
   { additionalProperties: false },
 );

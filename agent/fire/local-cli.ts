@@ -15,7 +15,7 @@ import { signCommand } from '../../lib/command-signing.js';
 import { COMMAND_KINDS, ROLES, type CommandKind, type EdgeCommand, type Role } from '../../lib/mqtt-contract.js';
 import { LOCAL_ISSUER, localRequest, readKeyFile } from './local-control.js';
 
-const USAGE = 'dcim fire CMD --zone Z --user U --role R [--reason TEXT] [--user2 U2 --role2 R2] [--target T] [--arg k=v] [--socket PATH] [--key FILE]\n       dcim fire status [--zone Z] [--socket PATH]\nCMD: ' + COMMAND_KINDS.map((k) => k.replace('.', '-')).join(', ');
+const USAGE = 'dcim fire CMD --zone Z --user U --role R [--reason TEXT] [--user2 U2 --role2 R2] [--target T] [--arg k=v] [--socket PATH] [--key FILE]\n       dcim fire config-apply --file AGENT_CONFIG --user U --role admin --reason TEXT [--socket PATH]\n       dcim fire status [--zone Z] [--socket PATH]\nCMD: ' + COMMAND_KINDS.map((k) => k.replace('.', '-')).join(', ');
 
 export const DEFAULT_SOCKET = join('data', 'fire', 'fire.sock');
 
@@ -45,7 +45,7 @@ export async function run(args: string[], out: (s: string) => void = (s) => proc
     parsed = parseCommandArgs(args, {
       zone: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' }, reason: { type: 'string' },
       user2: { type: 'string' }, role2: { type: 'string' }, target: { type: 'string' }, arg: { type: 'string', multiple: true },
-      socket: { type: 'string' }, key: { type: 'string' },
+      socket: { type: 'string' }, key: { type: 'string' }, file: { type: 'string' },
     }, USAGE);
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one CMD\nusage: ${USAGE}`);
   } catch (e) {
@@ -80,6 +80,19 @@ export async function run(args: string[], out: (s: string) => void = (s) => proc
       if (i < 1) throw new UsageError(`--arg ${a}: expected key=value`);
       const raw = a.slice(i + 1);
       cmdArgs[a.slice(0, i)] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    }
+    if (kind === 'config.apply') {
+      // FS-36: the fire section of an agent config file, validated here with file:line:col errors.
+      if (!v.file) throw new UsageError(`config-apply needs --file AGENT_CONFIG (its fire section is sent)\nusage: ${USAGE}`);
+      const { loadAgentConfig } = await import('../config/load.js');
+      const { ConfigError } = await import('../../lib/config/load.js');
+      let fire: unknown;
+      try { fire = loadAgentConfig(v.file).config.fire; } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+      if (!fire) throw new UsageError(`${v.file}: has no fire section`);
+      cmdArgs.fire = fire;
     }
     const key = readKeyFile(v.key ?? join(dirname(socket), 'local.key'));
     const cmd = buildLocalCommand({ kind, zone: v.zone, actors, reason: v.reason, target: v.target, args: cmdArgs, key });

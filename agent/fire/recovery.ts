@@ -48,6 +48,18 @@ export function deriveStageFromField(field: FieldState, racks: readonly number[]
   return { stage, evidence: ev };
 }
 
+/**
+ * The field inputs recovery reads (§2.8 step 4: feedback, pressure and flow switches, the patch).
+ * Recovery waits until each has been read once, good or not (bounded by fieldReadTimeoutMs): a
+ * driver that delivers its poll groups separately (the agent's Modbus driver: coils, then the
+ * inputs) must not have the zone reconcile on the coils alone.
+ */
+export function recoveryInputs(racks: readonly number[]): string[] {
+  const out = ['room.gas.pressure', 'room.charge.inhibited', 'room.upstream.breaker.open'];
+  for (const r of racks) for (const s of ['breaker.open', 'breaker.current', 'curtain.down', 'nozzle.pressure', 'spray.flow', 'patch.fired']) out.push(`rack.${r}.${s}`);
+  return out;
+}
+
 const ONE_SHOT = /^(rack\.\d+\.nozzle|room\.gas)$/;
 
 /**

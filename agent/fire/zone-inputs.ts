@@ -5,7 +5,7 @@
  *   timestamp (FS-01: a repeated sample is `repeated_seq`), and the rack/room detectors (smoke,
  *   off-gas, patch) with `fault` when the input is not good;
  * - field events for the zone machine, edge-triggered: FEEDBACK per actuator in the machine's op
- *   vocabulary, PATCH, ABORT, MANUAL_RELEASE, LOCKOFF, TANK_LEVEL, GAS_LFL.
+ *   vocabulary, PATCH, ABORT, MANUAL_RELEASE, LOCKOFF, TANK_LEVEL, GAS_LFL, GAS_STORE, WATER_SUPPLY.
  */
 import type { Point } from '../../lib/points.js';
 import type { ChannelId, ChannelReading, DetectorReading } from '../../statecharts/voter/types.js';
@@ -82,7 +82,9 @@ export class ZoneInputs {
     const prev = this.seq.get(k);
     const seq = prev && prev.ts === p.ts ? prev.seq : (prev?.seq ?? 0) + 1;
     this.seq.set(k, { ts: p.ts, seq });
-    return { rack, channel, value: typeof p.value === 'number' ? p.value : null, ts: p.ts, quality: p.quality, seq };
+    const r: ChannelReading = { rack, channel, value: typeof p.value === 'number' ? p.value : null, ts: p.ts, quality: p.quality, seq };
+    if (p.quality !== 'good' && p.reason) r.reason = String(p.reason);
+    return r;
   }
 
   /**
@@ -126,6 +128,10 @@ export class ZoneInputs {
     misc('lockoff', lock === undefined ? undefined : String(lock), () => ({ type: 'LOCKOFF', on: lock!, ts }));
     const tank = field.num('room.tank.level');
     misc('tank', tank === undefined ? undefined : String(Math.round(tank)), () => ({ type: 'TANK_LEVEL', pct: tank!, ts }));
+    const store = field.num('room.gas.store.pressure');
+    misc('gasStore', store === undefined ? undefined : String(Math.round(store)), () => ({ type: 'GAS_STORE', pct: store!, ts }));
+    const supply = field.bool('room.water.supply.ok');
+    misc('waterSupply', supply === undefined ? undefined : String(supply), () => ({ type: 'WATER_SUPPLY', ok: supply!, ts }));
     const lfl = field.num('room.lfl');
     misc('lfl', lfl === undefined ? undefined : String(Math.round(lfl)), () => ({ type: 'GAS_LFL', pct: lfl!, ts }));
     return ev;
@@ -147,11 +153,16 @@ export function feedbackStates(field: FieldState, racks: number[]): Record<strin
     const aux = b(`${p}.breaker.open`);
     const i = field.num(`${p}.breaker.current`);
     if (aux !== undefined || i !== undefined) {
-      // Current wins: the breaker is open only when the aux contact says so AND no current flows.
-      const open = aux === true && (i === undefined ? false : Math.abs(i) < BREAKER_OPEN_MAX_A);
-      const e: { state: string; current?: number } = { state: open ? 'open' : 'close' };
-      if (i !== undefined) e.current = i;
-      out[`${p}.breaker`] = e;
+      // Current wins: the breaker is open only when the aux contact says so AND no current flows;
+      // current flowing is closed whatever the aux says. An unreadable input is no evidence either
+      // way (FS-01): aux unknown without current, or aux open with the current unknown → left out.
+      const flowing = i !== undefined && Math.abs(i) >= BREAKER_OPEN_MAX_A;
+      const state = flowing ? 'close' : aux === false ? 'close' : aux === true && i !== undefined ? 'open' : null;
+      if (state) {
+        const e: { state: string; current?: number } = { state };
+        if (i !== undefined) e.current = i;
+        out[`${p}.breaker`] = e;
+      }
     }
     put(`${p}.curtain`, b(`${p}.curtain.down`), 'down', 'up');
     put(`${p}.nozzle`, b(`${p}.nozzle.pressure`), 'release', 'ready');

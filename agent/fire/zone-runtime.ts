@@ -23,7 +23,7 @@ import { DeadlineScheduler } from './deadlines.js';
 import { FieldState } from './field.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { priorityToSeverity, type FirePublisher, type ZoneStateDoc } from './publish.js';
-import { attemptedOneShots, deriveStageFromField, inFlightIntents } from './recovery.js';
+import { attemptedOneShots, deriveStageFromField, inFlightIntents, recoveryInputs } from './recovery.js';
 import { feedbackStates, ZoneInputs } from './zone-inputs.js';
 import type { ZoneActorPort, ZoneMachinePort } from './zone-port.js';
 
@@ -137,7 +137,7 @@ export class ZoneRuntime {
     // discharge, water, a fired patch: stage ≥ 2); isolation alone is also stage 0 evidence.
     // Without one, the field is all there is (FS-31 step 7).
     const fromField = deriveStageFromField(this.field, this.racks);
-    const derived = snapshot !== null && fromField.stage < 2 ? { ...fromField, stage: -1 } : fromField;
+    const derived = snapshot !== null && fromField.stage < 2 ? { ...fromField, stage: -1 } : { ...fromField }; // a copy: `fieldStage` stays what the field proves
     // The journal is the write-ahead log: a stage it recorded after the snapshot was taken is never lost.
     const snapSeq = loaded.ok ? loaded.stored.journalSeq : 0;
     const lastT = [...records].reverse().find((r) => r.type === 'transition');
@@ -189,16 +189,36 @@ export class ZoneRuntime {
   ingest(points: readonly Point[]): void {
     if (this.stopped) return;
     const batch = this.inputs.collect(points, this.field);
-    if (!this.fieldSeen && points.some((p) => p.device === this.o.zone.fireIo)) {
+    // The first read of the field is complete once every input recovery reads has a value (FS-31 step 2).
+    if (!this.fieldSeen && points.some((p) => p.device === this.o.zone.fireIo) && recoveryInputs(this.racks).every((n) => this.field.has(n))) {
       this.fieldSeen = true;
       for (const w of this.fieldWaiters.splice(0)) w();
     }
     if (this.recovering || !this.actor) return;
     this.guard(() => {
       const now = this.o.clock.now();
-      for (const e of this.inputs.fieldEvents(this.field, now)) this.process(e);
-      this.step({ readings: batch.readings, detectors: batch.detectors }, now);
+      this.batch(() => {
+        for (const e of this.inputs.fieldEvents(this.field, now)) this.process(e);
+        this.step({ readings: batch.readings, detectors: batch.detectors }, now);
+      });
     });
+  }
+
+  /**
+   * Events of one poll batch (or one voter step). An event that changes neither the machine's
+   * state nor its stage and commands nothing (a channel trouble, an input fault: alarms and notes
+   * only) does not save the snapshot and publish the state by itself; that is done once at the end
+   * of the batch. A device that stops answering raises ~300 such events in one poll, and a snapshot
+   * each took seconds (bench/fire-latency --decision-only). Anything else saves before its
+   * effects, as always (write-ahead).
+   */
+  private batchDepth = 0;
+  private batchDirty = false;
+  private batch(fn: () => void): void {
+    if (this.batchDepth === 0) this.batchDirty = false;
+    this.batchDepth++;
+    try { fn(); } finally { this.batchDepth--; }
+    if (this.batchDepth === 0 && this.batchDirty) { this.batchDirty = false; this.saveAndPublish(); }
   }
 
   private onTick(): void {
@@ -211,14 +231,18 @@ export class ZoneRuntime {
     const ctx = this.actor!.context();
     const l = ctx.latched;
     const r = voterStep(this.voter!, input, now, {
-      cameraOccluded: l.s1 !== null || l.s4 !== null || l.s5 !== null,
+      // FS-26: occluded once a curtain is down in the field (its limit switch), not when stage 1 is
+      // merely latched: until the curtain is down the camera's view is a valid vote (FS-04)
+      cameraOccluded: this.racks.some((k) => this.field.bool(`rack.${k}.curtain.down`) === true) || l.s4 !== null || l.s5 !== null,
       bypassed: Object.values(ctx.bypasses).map((b) => `${b.rack}/${b.channel}`),
     });
     this.voter = r.state;
-    for (const e of r.events) {
-      if ('decisions' in e && e.decisions) this.lastDecisions = e.decisions;
-      this.process(e as ZoneEvent);
-    }
+    this.batch(() => {
+      for (const e of r.events) {
+        if ('decisions' in e && e.decisions) this.lastDecisions = e.decisions;
+        this.process(e as ZoneEvent);
+      }
+    });
   }
 
   /** A human command (already verified by the intake). Returns the machine's verdict. */
@@ -253,9 +277,12 @@ export class ZoneRuntime {
     }
     // Write-ahead: the machine's decision (snapshot) is on disk before any of its effects runs, so a
     // kill between a decision and its outputs restores the decision, never an older stage.
-    if (changed || effects.length) this.journal.saveSnapshot(actor.persisted());
+    const persist = changed || effects.length > 0;
+    const later = persist && this.batchDepth > 0 && !changed && !effects.some((ef) => ef.type === 'cmd');
+    if (persist && !later) { this.journal.saveSnapshot(actor.persisted()); this.batchDirty = false; }
     for (const ef of effects) this.effect(ef);
-    if (changed || effects.length) this.o.publisher.publishState(this.id, this.stateDoc());
+    if (persist && !later) this.o.publisher.publishState(this.id, this.stateDoc());
+    if (later) this.batchDirty = true;
     this.deadlines?.sync(ctx.deadlines);
     if (ctx.stage > beforeStage || (changed && ctx.stage >= 0) || cause === 'contradiction') this.reconcile(`${cause}`);
   }
@@ -404,6 +431,23 @@ export class ZoneRuntime {
     try { this.actor?.stop(); } catch { /* already broken */ }
     this.actor = null;
     this.recovering = true;
+  }
+
+  /**
+   * FS-36, with the zone idle: carry its machine state (latched alarms, breakers waiting to be
+   * re-energized, ...) to a new configuration — the snapshot is re-tagged with the new parameters
+   * and config hash, so the zone restarted on them restores it instead of reconstructing from the
+   * field. Returns false when there is no running machine to carry.
+   */
+  carryTo(params: unknown, configHash: string): boolean {
+    const actor = this.actor;
+    if (!actor || this.recovering) return false;
+    const snap = structuredClone(actor.persisted()) as { context?: { params?: unknown } };
+    if (!snap.context) return false;
+    snap.context.params = params;
+    this.journal.setConfigHash(configHash);
+    this.journal.saveSnapshot(snap);
+    return true;
   }
 
   stop(): void {

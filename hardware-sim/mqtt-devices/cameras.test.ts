@@ -165,6 +165,21 @@ describe('thermal cameras on MQTT, read with mosquitto_sub', () => {
     expect(cams.snapshot('cam-br1').roi.regions[2].max).toBe(45.3);
   });
 
+  it('frozen: every ROI message repeats the last one sent (same ts and seq, FS-01 repeated sequence) until unfrozen', async () => {
+    cams.setFrozen('cam-br2', true);
+    let msgs;
+    try {
+      msgs = await collect(['sim1/cameras/cam-br2/roi'], 3, () => cams.publishNow('cam-br2'));
+    } finally {
+      cams.setFrozen('cam-br2', false);
+    }
+    const rois = msgs.map((m) => JSON.parse(m.payload.toString()) as RoiMessage);
+    expect(new Set(rois.map((x) => x.seq)).size).toBe(1);
+    expect(rois[1]).toEqual(rois[0]);
+    const [after] = await collect(['sim1/cameras/cam-br2/roi'], 1, () => cams.publishNow('cam-br2'));
+    expect((JSON.parse(after.payload.toString()) as RoiMessage).seq).toBeGreaterThan(rois[0]!.seq);
+  });
+
   it('power loss publishes the offline will on the retained status topic; power back → online', async () => {
     const sub = mosquittoSub({ port: broker.port, topics: ['sim1/cameras/cam-br1/status'], count: 3 });
     await sub.ready;

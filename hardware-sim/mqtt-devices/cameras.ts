@@ -82,6 +82,8 @@ export interface CamerasHandle {
   injectPayloadFault(cameraId: string, kind: PayloadFaultKind | null): void;
   setRegionOffset(cameraId: string, rackIndex: number, offsetC: number): void;
   setOccluded(cameraId: string, occluded: boolean): void;
+  /** Frozen firmware: every ROI message repeats the last one sent (same `ts`, same `seq`) until false. */
+  setFrozen(cameraId: string, frozen: boolean): void;
   /** Power loss: the connection drops (will `offline` published); false reconnects. */
   setOffline(cameraId: string, offline: boolean): Promise<void>;
   /** Publish one ROI message (and frame) now, outside the schedule. */
@@ -108,6 +110,9 @@ interface CameraRuntime {
   fault: PayloadFaultKind | null;
   offsets: Map<number, number>;
   occluded: boolean;
+  /** the ROI message repeated while frozen */
+  frozen: RoiMessage | null;
+  lastRoi: RoiMessage | null;
   seq: number;
   renderErrors: number;
 }
@@ -124,7 +129,7 @@ export async function startCameras(opts: CamerasOptions): Promise<CamerasHandle>
     if (cams.has(spec.id)) throw new RangeError(`startCameras: camera id '${spec.id}' is configured twice`);
     const prefix = `${opts.site}/cameras/${spec.id}`;
     const rt: CameraRuntime = {
-      spec, prefix, fault: null, offsets: new Map(), occluded: false, seq: 0, renderErrors: 0,
+      spec, prefix, fault: null, offsets: new Map(), occluded: false, frozen: null, lastRoi: null, seq: 0, renderErrors: 0,
       regions: layoutRegions(spec.racks.map((r) => r.index)),
       rackByIndex: new Map(spec.racks.map((r) => [r.index, r.id])),
       client: new DeviceClient({
@@ -164,7 +169,8 @@ export async function startCameras(opts: CamerasOptions): Promise<CamerasHandle>
   // A failing truth reader (unknown rack) must not kill the timer loop: count it and skip the sample.
   function publishRoi(c: CameraRuntime) {
     try {
-      const { roi } = snapshot(c, ++c.seq);
+      const roi = c.frozen ?? snapshot(c, ++c.seq).roi;
+      c.lastRoi = roi;
       c.client.publish(`${c.prefix}/roi`, encodePayload(roi, c.fault, CAMERA_MEASUREMENT_KEYS));
     } catch { c.renderErrors++; }
   }
@@ -204,6 +210,10 @@ export async function startCameras(opts: CamerasOptions): Promise<CamerasHandle>
       if (offsetC === 0) c.offsets.delete(rackIndex); else c.offsets.set(rackIndex, offsetC);
     },
     setOccluded(id, occluded) { get(id).occluded = occluded; },
+    setFrozen(id, frozen) {
+      const c = get(id);
+      c.frozen = frozen ? c.lastRoi ?? snapshot(c, ++c.seq).roi : null;
+    },
     setOffline: (id, offline) => get(id).client.setOffline(offline),
     publishNow(id, o = {}) {
       const c = get(id);

@@ -35,7 +35,7 @@ function priorityOf(p: unknown, severity: string | undefined): Priority {
 /** Edge alarm ids are per fire zone (each zone has its own `channel:1/bms`): the key includes the zone. */
 export function edgeKey(site: string, agent: string, zone: string | undefined, alarmId: string): string { return `edge:${site}:${agent}:${zone ?? '-'}:${alarmId}`; }
 
-export interface EdgeAlarmFields { alarmId: string; class?: unknown; priority?: unknown; active?: unknown; acked?: unknown; latched?: unknown; state?: unknown; text?: unknown; rack?: unknown; lifeSafety?: unknown; firstOut?: unknown; drill?: unknown }
+export interface EdgeAlarmFields { alarmId: string; class?: unknown; priority?: unknown; active?: unknown; acked?: unknown; latched?: unknown; state?: unknown; text?: unknown; rack?: unknown; lifeSafety?: unknown; firstOut?: unknown; drill?: unknown; shelved?: unknown }
 
 /** Build the mirrored alarm from edge fields; `prev` keeps what the edge does not repeat (acked, first time). */
 export function buildEdgeAlarm(site: string, agent: string, zone: string | undefined, f: EdgeAlarmFields, ts: number, message: string, severity: string | undefined, prev?: Alarm): Alarm {
@@ -50,6 +50,11 @@ export function buildEdgeAlarm(site: string, agent: string, zone: string | undef
     if (!(ALARM_STATES as readonly string[]).includes(f.state)) throw new MirrorError(`alarm ${f.alarmId}: unknown state '${f.state}'`);
     state = f.state as AlarmState;
   }
+  // FS-25: the edge shelved it (the zone document carries who, why and until when).
+  const sh = f.shelved as { by?: unknown; reason?: unknown; until?: unknown } | undefined;
+  const shelve = sh && typeof sh === 'object' && typeof sh.until === 'number' && sh.until > ts
+    ? { by: String(sh.by ?? 'edge'), role: 'operator', reason: String(sh.reason ?? ''), until: sh.until, oneShot: false } : undefined;
+  if (shelve) state = 'SHLVD';
   const priority = priorityOf(f.priority, severity);
   const a: Alarm = {
     id: prev?.id ?? randomUUID(), key: edgeKey(site, agent, zone ?? prev?.zone, f.alarmId), site, source: 'edge', agent, edgeId: f.alarmId,
@@ -62,6 +67,7 @@ export function buildEdgeAlarm(site: string, agent: string, zone: string | undef
   };
   if (active) a.activeSince = prev?.active ? prev.activeSince : ts; else a.clearedAt = prev && !prev.active ? prev.clearedAt : ts;
   if (acked) { a.ackedBy = prev?.ackedBy ?? 'edge'; a.ackedAt = prev?.ackedAt ?? ts; }
+  if (shelve) a.shelve = shelve;
   return a;
 }
 

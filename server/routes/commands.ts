@@ -23,6 +23,8 @@ export const COMMAND_ROLES: Record<CommandKind, RoleNeed> = {
   'drill.start': { min: 'operator' }, 'drill.end': { min: 'operator' },
   // Water or gas before confirmed isolation (FS-09, FIRE-SAFETY §6.1 Q4): an authorized person or the fire department.
   'isolation.override': { min: 'admin', also: ['firedept'] },
+  // A new fire configuration for the agent (args.fire); applied at the edge only while every zone is idle (FS-36).
+  'config.apply': { min: 'admin' },
 };
 
 const Kind = Type.Union(COMMAND_KINDS.filter((k) => k !== 'reset').map((k) => Type.Literal(k)));

@@ -64,8 +64,11 @@ export function staleLimitMs(d: Detection, channel: ChannelId): number {
 
 /** The sample-level part of the validity gate: quality, physical range, sequence. */
 export function sampleFault(prev: ChannelReading | null, r: ChannelReading, d: Detection): ChannelStatus | null {
+  // the agent re-sends a sample it found too old with its own timestamp (same seq): that is `stale`
+  if (r.quality !== 'good' && r.reason === 'stale') return 'stale';
   if (prev && r.seq <= prev.seq) return 'repeated_seq';
-  if (r.quality !== 'good' || r.value === null || !Number.isFinite(r.value)) return 'bad';
+  // the source's own verdict names the trouble when it is one the gate knows (FS-01: out-of-range)
+  if (r.quality !== 'good' || r.value === null || !Number.isFinite(r.value)) return r.reason === 'out_of_range' ? 'out_of_range' : 'bad';
   if (r.value < d.rangeMinC || r.value > d.rangeMaxC) return 'out_of_range';
   return null;
 }
@@ -81,6 +84,10 @@ export function applyReading(s: ChannelState, r: ChannelReading, p: FireParams):
   const next: ChannelState = { ...s, last: fault === 'repeated_seq' ? s.last : r, sampleFault: fault };
   const levels = { ...s.levels };
   if (fault) {
+    // The agent's stale marker repeats the last sample (same source time): no new sample, so the
+    // channel is invalid until fresh data but the debounce is not broken (else a source that goes
+    // stale between every two polls, e.g. on a loaded host, could never assert a level)
+    if (fault === 'stale' && s.last !== null && r.ts === s.last.ts) return next;
     // an invalid sample breaks "consecutive valid samples" (FS-03); pre-alarm latches keep their state
     for (const k of LEVELS) levels[k] = { ...levels[k], count: 0, since: null };
     next.levels = levels;

@@ -14,6 +14,8 @@ export interface ChannelReading {
   ts: number;
   quality: Quality;
   seq: number;
+  /** the source's quality reason when not good (`out_of_range`, `stale`, `timeout`, ...) */
+  reason?: string;
 }
 
 export type DetectorKind = 'smoke' | 'offgas' | 'patch';

@@ -185,7 +185,13 @@ export function voterStep(state: VoterState, input: VoterInput, now: number, env
   for (const [k, e] of all) if (e.votedC !== null && e.votedC >= p.thresholds.watch) hot[k] = e.votedC;
   const status: ThermalStatus = {
     at: now, maxC,
-    falling: valids.length > 0 && valids.every(([, e]) => e.falling),
+    // FS-10 "controlled": the racks that matter are falling. A quiet rack (below the watch
+    // threshold and not rising) has nothing to fall from and must not hold the room "not
+    // controlled" forever; with every rack quiet, nothing is rising.
+    falling: valids.length > 0 && (() => {
+      const considered = valids.filter(([, e]) => !((e.maxC ?? Infinity) < p.thresholds.watch && !e.rising));
+      return considered.length ? considered.every(([, e]) => e.falling) : valids.every(([, e]) => !e.rising);
+    })(),
     rising: valids.some(([, e]) => e.rising),
     minValidCount: Math.min(...all.map(([, e]) => e.validCount)),
     smoke: anySmoke, offgas: anyOffgas, roomAlarm: roomSmoke.state || roomOffgas.state,

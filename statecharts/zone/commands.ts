@@ -5,6 +5,7 @@
  */
 import { recomputeIsolation } from './actuation.js';
 import { startGas, startWater } from './stages.js';
+import { SHELVE_MAX_MS, unshelve } from './shelve.js';
 import type { Tx } from './tx.js';
 import type { HumanEvent, Role, ZoneContext } from './types.js';
 
@@ -20,6 +21,21 @@ const atLeast = (ev: HumanEvent, r: 'operator' | 'admin') => {
 };
 const isFd = (ev: HumanEvent) => role(ev) === 'firedept';
 const noReason = (ev: HumanEvent) => !ev.reason || ev.reason.trim() === '';
+/** FS-21: under fire-department control, commands that act on the plant come from the fire department only. */
+const fdOnly = (what: string) => `the zone is under fire-department control: only the fire department (firedept role) may ${what}`;
+
+/**
+ * A manual release from the console (a command, with actors; the field station has none and is
+ * never refused, FS-14): operator or above, or the fire department; under fire-department control
+ * only the fire department (FS-21).
+ */
+export function manualReleaseRejection(c: ZoneContext, ev: { actors?: { user: string; role: Role }[] }): string | null {
+  const r = ev.actors?.[0]?.role;
+  if (r === undefined) return null;
+  if (c.fdControl && r !== 'firedept') return fdOnly('release the gas');
+  if (r !== 'firedept' && RANK[r] < RANK.operator) return 'manual release needs the operator, admin or firedept role';
+  return null;
+}
 
 /** FS-20 stop criteria: ≥ 30 min cool and quiet, with positive evidence (≥ 2 valid per rack). */
 export function waterStopCriteria(c: ZoneContext, now: number): string | null {
@@ -63,6 +79,21 @@ function resetRejection(c: ZoneContext, ev: H<'RESET'>): string | null {
 
 export const REJECTIONS: { [K in HumanEvent['type']]: (c: ZoneContext, ev: H<K>) => string | null } = {
   ACK: (_c, ev) => (atLeast(ev, 'operator') || isFd(ev) ? null : 'acknowledge needs the operator role'),
+  SHELVE: (c, ev) => {
+    if (!atLeast(ev, 'operator')) return 'shelving needs the operator role';
+    if (noReason(ev)) return 'a reason is required to shelve';
+    const a = c.alarms[ev.alarmId];
+    if (!a) return `no alarm '${ev.alarmId}' in zone ${c.zone}`;
+    if (a.class === 'alarm' || a.priority === 1) return 'life-safety and P1 alarms cannot be shelved (FS-25): use a bypass permit';
+    const max = SHELVE_MAX_MS[a.priority];
+    if (!(ev.untilTs > ev.ts)) return 'the shelve must end in the future';
+    if (ev.untilTs - ev.ts > max) return `a P${a.priority} alarm can be shelved for at most ${max / 60_000} min`;
+    return null;
+  },
+  UNSHELVE: (c, ev) => {
+    if (!atLeast(ev, 'operator')) return 'unshelving needs the operator role';
+    return c.alarms[ev.alarmId]?.shelved ? null : `alarm '${ev.alarmId}' is not shelved`;
+  },
   SILENCE: (_c, ev) => (atLeast(ev, 'operator') || isFd(ev) ? null : 'silence needs the operator role'),
   RESET: resetRejection,
   REENERGIZE: (c, ev) => {
@@ -102,12 +133,14 @@ export const REJECTIONS: { [K in HumanEvent['type']]: (c: ZoneContext, ev: H<K>)
   'WATER.STOP': (c, ev) => {
     if (!c.water.latched || c.water.stoppedAt !== null) return 'water is not on';
     if (isFd(ev)) return null; // the fire department has authority on scene (FS-21)
+    if (c.fdControl) return fdOnly('stop the water');
     if (!atLeast(ev, 'admin')) return 'stopping water needs the admin or firedept role';
     if (noReason(ev)) return 'a reason is required';
     return waterStopCriteria(c, ev.ts > c.now ? ev.ts : c.now);
   },
   'ISOLATION.OVERRIDE': (c, ev) => {
     if (!(atLeast(ev, 'admin') || isFd(ev))) return 'an isolation override needs the admin or firedept role';
+    if (c.fdControl && !isFd(ev)) return fdOnly('override the isolation interlock');
     if (noReason(ev)) return 'a reason is required';
     if (c.isolationConfirmed) return 'isolation is confirmed; no override needed';
     return null;
@@ -148,9 +181,18 @@ export function apply(tx: Tx, ev: HumanEvent): void {
   switch (ev.type) {
     case 'ACK':
       for (const [id, a] of Object.entries(c.alarms)) if (!ev.alarmId || ev.alarmId === id) a.acked = true;
-      for (const [id, a] of Object.entries(c.alarms)) if (a.acked && !a.active && !a.latched) delete c.alarms[id];
+      for (const [id, a] of Object.entries(c.alarms)) if (a.acked && !a.active && !a.latched && !a.shelved) delete c.alarms[id];
       break;
     case 'SILENCE': break;
+    case 'SHELVE': {
+      const a = c.alarms[ev.alarmId]!;
+      a.shelved = { by: ev.actors[0]!.user, reason: ev.reason ?? '', until: ev.untilTs };
+      tx.arm(`shelve:${ev.alarmId}`, ev.untilTs);
+      break;
+    }
+    case 'UNSHELVE':
+      unshelve(tx, ev.alarmId);
+      break;
     case 'REENERGIZE':
       for (const r of c.reenergizePending) tx.cmd(`rack.${r}.breaker`, 'close', 're-energize after reset', { automatic: false });
       if (c.actuators['room.upstream.breaker']?.op === 'open') tx.cmd('room.upstream.breaker', 'close', 're-energize after reset', { automatic: false });

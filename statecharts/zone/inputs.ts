@@ -5,6 +5,7 @@
 import { confirmed, expireFeedback, rearmBackstops, recomputeIsolation } from './actuation.js';
 import { checkHold, raise, releaseDueNozzles, releaseGasIfDue, startGas, armT3IfSettled, armT4IfFlowing } from './stages.js';
 import { actuatorKind, confirms, type Tx } from './tx.js';
+import { unshelve } from './shelve.js';
 import type { Stage, ZoneEvent } from './types.js';
 
 /** Every deadline that fell due by `tx.now` (TICK, DEADLINE or any later event). */
@@ -17,6 +18,7 @@ export function timers(tx: Tx): void {
   patchDue(tx);
   for (const [name, at] of Object.entries(c.deadlines)) {
     if (at > tx.now) continue;
+    if (name.startsWith('shelve:')) { unshelve(tx, name.slice('shelve:'.length)); continue; }
     if (name.startsWith('bypass:')) {
       const key = name.slice('bypass:'.length);
       const b = c.bypasses[key];
@@ -65,7 +67,12 @@ function patchDue(tx: Tx): void {
 export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT' | 'CHANNEL.DEGRADED' | 'CHANNEL.RESTORED' }>): void {
   const c = tx.ctx;
   if (ev.type === 'CHANNEL.FAULT') {
-    tx.alarm(`channel:${ev.rack}/${ev.channel}`, 'trouble', 3, `rack ${ev.rack} ${ev.channel}: ${ev.reason}`, { rack: ev.rack });
+    const id = `channel:${ev.rack}/${ev.channel}`;
+    const text = `rack ${ev.rack} ${ev.channel}: ${ev.reason}`;
+    // a trouble whose reason changed (stale → suspect_stuck, stale → bad) is a new condition: the
+    // operator must see the present reason, not the first one
+    if (c.alarms[id]?.active && c.alarms[id]!.text !== text) tx.clear(id);
+    tx.alarm(id, 'trouble', 3, text, { rack: ev.rack });
   } else if (ev.type === 'CHANNEL.DEGRADED') {
     if (ev.validCount === 0) {
       tx.alarm(`impairment:${ev.rack}`, 'supervisory', 1, `zone ${c.zone} impaired: rack ${ev.rack} has no valid detection channel — fire watch required`, { rack: ev.rack });
@@ -129,7 +136,7 @@ export function onLockoff(tx: Tx, ev: Extract<ZoneEvent, { type: 'LOCKOFF' }>): 
   const c = tx.ctx;
   c.lockoff = { on: ev.on, permitId: ev.permitId ?? null };
   if (ev.on) {
-    tx.alarm('lockoff', 'supervisory', 1, `suppression impaired, zone ${c.zone}: lock-off${ev.permitId ? ` permit ${ev.permitId}` : ''} — fire watch required`);
+    tx.alarm('lockoff', 'supervisory', 1, `suppression impaired (gas inoperative), zone ${c.zone}: lock-off${ev.permitId ? ` permit ${ev.permitId}` : ''} — fire watch required`);
     if (c.gas.phase === 'predischarge' || c.gas.phase === 'abortHeld' || c.gas.phase === 'interlock') {
       tx.cancel('gasRelease');
       c.gas.phase = 'inhibited';
@@ -152,6 +159,26 @@ export function onTank(tx: Tx, pct: number): void {
   } else tx.clear('tankFull');
   if (pct >= 80) tx.alarm('tankHigh', 'supervisory', 2, `zone ${c.zone}: drain tank ${pct}%`);
   else tx.clear('tankHigh');
+}
+
+/** FS-13 readiness: a gas store below 90 % is a supervisory impairment; below 50 % the gas is inoperative. */
+export function onGasStore(tx: Tx, pct: number): void {
+  const c = tx.ctx;
+  if (pct < 90) {
+    const dead = pct < 50;
+    // re-annunciate when it crosses into "inoperative"
+    if (dead && c.alarms.gasStoreLow?.active && c.alarms.gasStoreLow.priority !== 1) tx.clear('gasStoreLow');
+    tx.alarm('gasStoreLow', 'supervisory', dead ? 1 : 2, `gas store low, zone ${c.zone}: ${Math.round(pct)} % of nominal${dead ? ' — gas inoperative' : ''}; refill or designate the reserve`);
+  } else tx.clear('gasStoreLow');
+}
+
+/** FS-13/FS-20: cooling-water supply lost → supervisory "water impaired"; with water latched on, the fire department is told. */
+export function onWaterSupply(tx: Tx, ok: boolean): void {
+  const c = tx.ctx;
+  if (ok) { tx.clear('waterSupply'); return; }
+  const was = c.alarms.waterSupply?.active === true;
+  tx.alarm('waterSupply', 'supervisory', 1, `water impaired, zone ${c.zone}: cooling-water supply lost${c.water.latched ? ' while water is demanded — hand-over recommended' : ''}`);
+  if (!was && c.water.latched && c.water.stoppedAt === null) tx.notify('firedept', `zone ${c.zone}: cooling-water supply lost during the incident, hand-over recommended`);
 }
 
 export function onLfl(tx: Tx, pct: number): void {

@@ -127,7 +127,10 @@ export class Tx {
     const cur = this.ctx.alarms[id];
     if (cur?.active) return;
     const latched = o.latched ?? false;
-    this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}) };
+    const shelved = cur?.shelved && cur.shelved.until > this.now ? cur.shelved : undefined;
+    this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}), ...(shelved ? { shelved } : {}) };
+    // A shelved alarm is tracked (its condition, its record) but not annunciated again (FS-25).
+    if (shelved) return;
     this.fx.push({ type: 'annunciate', alarmId: id, class: cls, priority, text, active: true, at: this.now, latched, ...(o.rack !== undefined ? { rack: o.rack } : {}) });
   }
 
@@ -136,6 +139,7 @@ export class Tx {
     const cur = this.ctx.alarms[id];
     if (!cur || !cur.active) return;
     this.ctx.alarms[id] = { ...cur, active: false };
+    if (cur.shelved && cur.shelved.until > this.now) return; // shelved: no return-to-normal annunciation either
     this.fx.push({ type: 'annunciate', alarmId: id, class: cur.class, priority: cur.priority, text: cur.text, active: false, at: this.now, latched: cur.latched });
   }
 

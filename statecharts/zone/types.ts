@@ -48,7 +48,10 @@ export type FieldEvent =
   | { type: 'MANUAL_RELEASE'; source: string; ts: number; actors?: ActorRef[]; commandId?: string }
   | { type: 'LOCKOFF'; on: boolean; permitId?: string; ts: number }
   | { type: 'TANK_LEVEL'; pct: number; ts: number }
-  | { type: 'GAS_LFL'; pct: number; ts: number };
+  | { type: 'GAS_LFL'; pct: number; ts: number }
+  /** supervision of the suppression supplies (FS-13): gas store pressure (% of nominal), cooling-water supply */
+  | { type: 'GAS_STORE'; pct: number; ts: number }
+  | { type: 'WATER_SUPPLY'; ok: boolean; ts: number };
 
 export type TimeEvent =
   | { type: 'TICK'; ts: number }
@@ -57,6 +60,9 @@ export type TimeEvent =
 
 export type HumanEvent =
   | ({ type: 'ACK'; alarmId?: string } & HumanFields)
+  /** FS-25: shelve a P2–P4 trouble or supervisory alarm until `untilTs` (never a P1 or a fire alarm) */
+  | ({ type: 'SHELVE'; alarmId: string; untilTs: number } & HumanFields)
+  | ({ type: 'UNSHELVE'; alarmId: string } & HumanFields)
   | ({ type: 'SILENCE' } & HumanFields)
   | ({ type: 'RESET' } & HumanFields)
   | ({ type: 'REENERGIZE' } & HumanFields)
@@ -122,6 +128,8 @@ export interface AlarmRecord {
   latched: boolean;
   at: number;
   rack?: number;
+  /** FS-25: shelved by an operator until `until`; not annunciated again while shelved */
+  shelved?: { by: string; reason: string; until: number };
 }
 
 export interface Bypass { rack: number; channel: string; permitId: string; actor: string; reason: string; expiresAt: number }
