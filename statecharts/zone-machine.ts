@@ -11,7 +11,7 @@ import { enqueueActions, setup, type SnapshotFrom, type ActorRefFrom } from 'xst
 import { contradicted, onFeedback, onRuntimeVerdict } from './zone/actuation.js';
 import { apply, doHandover, doReset, manualReleaseRejection, reject, rejection } from './zone/commands.js';
 import { eventTime, guards, initialContext } from './zone/context.js';
-import { onAbort, onChannel, onGasStore, onLfl, onLockoff, onPatch, onRecovered, onStatus, onTank, onWaterSupply, timers } from './zone/inputs.js';
+import { onAbort, onChannel, onGasStore, onIoLink, onLfl, onLockoff, onPatch, onRecovered, onStatus, onTank, onWaterSupply, timers } from './zone/inputs.js';
 import { pushHandover, raise, startGas } from './zone/stages.js';
 import { Tx } from './zone/tx.js';
 import type { Effect, HumanEvent, Stage, ZoneContext, ZoneEvent, ZoneInput } from './zone/types.js';
@@ -92,6 +92,7 @@ export function createZoneMachine() {
       lockoff: run((tx, ev) => { if (ev.type === 'LOCKOFF') onLockoff(tx, ev); }),
       tank: run((tx, ev) => { if (ev.type === 'TANK_LEVEL') onTank(tx, ev.pct); }),
       lfl: run((tx, ev) => { if (ev.type === 'GAS_LFL') onLfl(tx, ev.pct); }),
+      io: run((tx, ev) => { if (ev.type === 'IO.LINK') onIoLink(tx, ev); }),
       supply: run((tx, ev) => { if (ev.type === 'GAS_STORE') onGasStore(tx, ev.pct); else if (ev.type === 'WATER_SUPPLY') onWaterSupply(tx, ev.ok); }),
       link: run((tx, ev) => {
         tx.ctx.linkUp = ev.type === 'LINK.UP';
@@ -217,6 +218,7 @@ export function createZoneMachine() {
       GAS_LFL: { actions: 'lfl' },
       GAS_STORE: { actions: 'supply' },
       WATER_SUPPLY: { actions: 'supply' },
+      'IO.LINK': { actions: 'io' },
       'HANDOVER.TRIGGER': { actions: 'trigger' },
       ACK: human(),
       SHELVE: human(),

@@ -21,6 +21,7 @@ import { reconcile as reconcileOutputs } from '../../statecharts/index.js';
 import type { TimerHost } from './clock.js';
 import { DeadlineScheduler } from './deadlines.js';
 import { FieldState } from './field.js';
+import { IoLinkTracker } from './io-link.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { priorityToSeverity, type FirePublisher, type ZoneStateDoc } from './publish.js';
 import { attemptedOneShots, deriveStageFromField, inFlightIntents, recoveryInputs } from './recovery.js';
@@ -62,6 +63,8 @@ export class ZoneRuntime {
   readonly journal: Journal;
   readonly field = new FieldState();
   private inputs: ZoneInputs;
+  /** FS-26: which source devices answer (one device trouble instead of a trouble per channel). */
+  private readonly ioLinks: IoLinkTracker;
   private racks: number[];
   private actor: ZoneActorPort | null = null;
   private actuation: Actuation | null = null;
@@ -80,6 +83,7 @@ export class ZoneRuntime {
   constructor(private readonly o: ZoneRuntimeOptions) {
     this.racks = Array.from({ length: o.zone.racks }, (_, i) => i + 1);
     this.inputs = new ZoneInputs({ fireIo: o.zone.fireIo, bms: o.zone.bms, camera: o.zone.camera }, this.racks);
+    this.ioLinks = new IoLinkTracker([{ source: 'fireIo', device: o.zone.fireIo }, { source: 'bms', device: o.zone.bms }, { source: 'camera', device: o.zone.camera }]);
     this.journal = new Journal({ dir: o.dir, zone: o.zone.id, clock: o.clock, configHash: o.configHash, machineVersion: o.machine.machineVersion });
   }
 
@@ -198,6 +202,7 @@ export class ZoneRuntime {
     this.guard(() => {
       const now = this.o.clock.now();
       this.batch(() => {
+        for (const e of this.ioLinks.events(points, now)) this.process(e);
         for (const e of this.inputs.fieldEvents(this.field, now)) this.process(e);
         this.step({ readings: batch.readings, detectors: batch.detectors }, now);
       });

@@ -6,7 +6,7 @@ import { confirmed, expireFeedback, rearmBackstops, recomputeIsolation } from '.
 import { checkHold, raise, releaseDueNozzles, releaseGasIfDue, startGas, armT3IfSettled, armT4IfFlowing } from './stages.js';
 import { actuatorKind, confirms, type Tx } from './tx.js';
 import { unshelve } from './shelve.js';
-import type { Stage, ZoneEvent } from './types.js';
+import type { IoSource, Stage, ZoneContext, ZoneEvent } from './types.js';
 
 /** Every deadline that fell due by `tx.now` (TICK, DEADLINE or any later event). */
 export function timers(tx: Tx): void {
@@ -19,6 +19,7 @@ export function timers(tx: Tx): void {
   for (const [name, at] of Object.entries(c.deadlines)) {
     if (at > tx.now) continue;
     if (name.startsWith('shelve:')) { unshelve(tx, name.slice('shelve:'.length)); continue; }
+    if (name.startsWith('ioGrace:')) { ioGraceOver(tx, name.slice('ioGrace:'.length)); continue; }
     if (name.startsWith('bypass:')) {
       const key = name.slice('bypass:'.length);
       const b = c.bypasses[key];
@@ -64,6 +65,49 @@ function patchDue(tx: Tx): void {
   }
 }
 
+/** After a device comes back, its channels have this long to be read good before their troubles are annunciated. */
+export const IO_GRACE_MS = 10_000;
+
+/** End of the grace after a device came back: a channel trouble still standing is annunciated now. */
+function ioGraceOver(tx: Tx, source: string): void {
+  tx.cancel(`ioGrace:${source}`);
+  for (const [id, a] of Object.entries(tx.ctx.alarms)) {
+    if (a.suppressedBy !== `io:${source}` || !a.active) continue;
+    delete tx.ctx.alarms[id];
+    tx.alarm(id, a.class, a.priority, a.text, { latched: a.latched, ...(a.rack !== undefined ? { rack: a.rack } : {}) });
+  }
+}
+
+/** Which device a channel is read from. */
+export function sourceOf(channel: string): IoSource {
+  return channel === 'bms' ? 'bms' : channel === 'camera' ? 'camera' : 'fireIo';
+}
+
+/** FS-26: the device trouble that stands for this channel's trouble while its device is down. */
+function suppressor(c: ZoneContext, channel: string): { suppressedBy?: string } {
+  const src = sourceOf(channel);
+  return c.ioDown?.[src] !== undefined || c.deadlines[`ioGrace:${src}`] !== undefined ? { suppressedBy: `io:${src}` } : {};
+}
+
+/** FS-26: one trouble for a device that stopped answering, instead of one per channel it feeds. */
+export function onIoLink(tx: Tx, ev: Extract<ZoneEvent, { type: 'IO.LINK' }>): void {
+  const c = tx.ctx;
+  const down = { ...(c.ioDown ?? {}) };
+  if (ev.up) {
+    delete down[ev.source];
+    c.ioDown = down;
+    tx.clear(`io:${ev.source}`);
+    // channels that are still faulty once the device has been read again are annunciated then
+    tx.arm(`ioGrace:${ev.source}`, tx.now + IO_GRACE_MS);
+    return;
+  }
+  tx.cancel(`ioGrace:${ev.source}`);
+  down[ev.source] = ev.reason ?? 'comm_failure';
+  c.ioDown = down;
+  const what = ev.source === 'fireIo' ? 'fire detection and suppression I/O' : ev.source === 'bms' ? 'BMS' : 'thermal camera';
+  tx.alarm(`io:${ev.source}`, 'trouble', 2, `zone ${c.zone}: ${what} ${ev.device} not answering (${down[ev.source]}) — its channel troubles are grouped here`);
+}
+
 export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT' | 'CHANNEL.DEGRADED' | 'CHANNEL.RESTORED' }>): void {
   const c = tx.ctx;
   if (ev.type === 'CHANNEL.FAULT') {
@@ -72,14 +116,14 @@ export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT'
     // a trouble whose reason changed (stale → suspect_stuck, stale → bad) is a new condition: the
     // operator must see the present reason, not the first one
     if (c.alarms[id]?.active && c.alarms[id]!.text !== text) tx.clear(id);
-    tx.alarm(id, 'trouble', 3, text, { rack: ev.rack });
+    tx.alarm(id, 'trouble', 3, text, { rack: ev.rack, ...suppressor(c, ev.channel) });
   } else if (ev.type === 'CHANNEL.DEGRADED') {
     if (ev.validCount === 0) {
       tx.alarm(`impairment:${ev.rack}`, 'supervisory', 1, `zone ${c.zone} impaired: rack ${ev.rack} has no valid detection channel — fire watch required`, { rack: ev.rack });
       tx.notify('firedept', `zone ${c.zone}: detection impaired on rack ${ev.rack}, fire watch required`);
     } else {
       tx.clear(`impairment:${ev.rack}`);
-      tx.alarm(`degraded:${ev.rack}`, 'supervisory', 2, `rack ${ev.rack}: degraded voting (1oo1)`, { rack: ev.rack });
+      tx.alarm(`degraded:${ev.rack}`, 'supervisory', 2, `rack ${ev.rack}: degraded voting (1oo1)`, { rack: ev.rack, ...(c.ioDown && Object.keys(c.ioDown).length ? { suppressedBy: `io:${Object.keys(c.ioDown)[0]}` } : {}) });
     }
   } else if (ev.channel === 'voting') {
     tx.clear(`impairment:${ev.rack}`);
@@ -91,7 +135,7 @@ export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT'
 
 export function onPatch(tx: Tx, ev: Extract<ZoneEvent, { type: 'PATCH' }>): void {
   const c = tx.ctx;
-  if (ev.fault) { tx.alarm(`channel:${ev.rack}/patch`, 'trouble', 3, `rack ${ev.rack}: patch input open-circuit or missing`, { rack: ev.rack }); return; }
+  if (ev.fault) { tx.alarm(`channel:${ev.rack}/patch`, 'trouble', 3, `rack ${ev.rack}: patch input open-circuit or missing`, { rack: ev.rack, ...suppressor(c, 'patch') }); return; }
   tx.clear(`channel:${ev.rack}/patch`);
   const was = c.patchFired[ev.rack] === true;
   c.patchFired[ev.rack] = ev.fired;

@@ -123,9 +123,14 @@ export class Tx {
   }
 
   /** Raise (or re-raise) an alarm; annunciated once while it stays active. */
-  alarm(id: string, cls: AlarmClass, priority: Priority, text: string, o: { rack?: number; latched?: boolean } = {}): void {
+  alarm(id: string, cls: AlarmClass, priority: Priority, text: string, o: { rack?: number; latched?: boolean; suppressedBy?: string } = {}): void {
     const cur = this.ctx.alarms[id];
     if (cur?.active) return;
+    if (o.suppressedBy && cls !== 'alarm' && priority !== 1) {
+      // FS-26 consequential: kept for the record and the reset check, never annunciated
+      this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: true, latched: false, at: this.now, suppressedBy: o.suppressedBy, ...(o.rack !== undefined ? { rack: o.rack } : {}) };
+      return;
+    }
     const latched = o.latched ?? false;
     const shelved = cur?.shelved && cur.shelved.until > this.now ? cur.shelved : undefined;
     this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}), ...(shelved ? { shelved } : {}) };
@@ -138,6 +143,7 @@ export class Tx {
   clear(id: string): void {
     const cur = this.ctx.alarms[id];
     if (!cur || !cur.active) return;
+    if (cur.suppressedBy) { delete this.ctx.alarms[id]; return; } // never annunciated: nothing to return to normal
     this.ctx.alarms[id] = { ...cur, active: false };
     if (cur.shelved && cur.shelved.until > this.now) return; // shelved: no return-to-normal annunciation either
     this.fx.push({ type: 'annunciate', alarmId: id, class: cur.class, priority: cur.priority, text: cur.text, active: false, at: this.now, latched: cur.latched });

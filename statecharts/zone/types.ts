@@ -51,7 +51,12 @@ export type FieldEvent =
   | { type: 'GAS_LFL'; pct: number; ts: number }
   /** supervision of the suppression supplies (FS-13): gas store pressure (% of nominal), cooling-water supply */
   | { type: 'GAS_STORE'; pct: number; ts: number }
-  | { type: 'WATER_SUPPLY'; ok: boolean; ts: number };
+  | { type: 'WATER_SUPPLY'; ok: boolean; ts: number }
+  /** FS-26: a source device of the zone stopped answering (every point bad for a communication reason) or came back */
+  | { type: 'IO.LINK'; source: IoSource; device: string; up: boolean; reason?: string; ts: number };
+
+/** The devices a zone reads its channels from (FS-26 consequential suppression). */
+export type IoSource = 'fireIo' | 'bms' | 'camera';
 
 export type TimeEvent =
   | { type: 'TICK'; ts: number }
@@ -128,6 +133,8 @@ export interface AlarmRecord {
   latched: boolean;
   at: number;
   rack?: number;
+  /** FS-26: raised while its source device was down: recorded, never annunciated (the device trouble stands for it) */
+  suppressedBy?: string;
   /** FS-25: shelved by an operator until `until`; not annunciated again while shelved */
   shelved?: { by: string; reason: string; until: number };
 }
@@ -165,6 +172,8 @@ export interface ZoneContext {
   fdControl: { since: number; reason: string; actors: ActorRef[] } | null;
   handoverReasons: string[];
   alarms: Record<string, AlarmRecord>;
+  /** FS-26: source devices down now, with the reason (absent in snapshots older than this field) */
+  ioDown?: Partial<Record<IoSource, string>>;
   bypasses: Record<string, Bypass>;
   maintenance: { permitId: string; inhibit: string[]; expiresAt: number } | null;
   drill: { id: string; expiresAt: number } | null;

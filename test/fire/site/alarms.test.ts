@@ -73,7 +73,8 @@ describe('FS-24 signal classes and ordering', () => {
     await r.input('lockoff', true);
     await r.until(() => edgeAlarm(r, 'lockoff')?.active || undefined, 'lock-off supervisory');
     await r.fault({ kind: 'offline', device: 'bms-br1' });
-    await r.until(() => edgeAlarm(r, 'channel:1/bms')?.active || undefined, 'BMS communication trouble on rack 1');
+    // one trouble for the silent BMS (FS-26: its per-rack channel troubles are grouped under it)
+    await r.until(() => edgeAlarm(r, 'io:bms')?.active || undefined, 'BMS communication trouble');
     await r.fault({ kind: 'actuator', room: 'BR1', rack: 1, actuator: 'curtain', mode: 'stuck' });
     await heat(r);
     await r.until(() => r.stage() >= 1, 'stage 1');
@@ -86,10 +87,11 @@ describe('FS-24 signal classes and ordering', () => {
     expect(first('actuatorFailed:rack.1.curtain')).toMatchObject({ severity: 'P1', data: { class: 'alarm', priority: 1, latched: true } });
     expect(first('gasStoreLow')).toMatchObject({ severity: 'P2', data: { class: 'supervisory', priority: 2 } });
     expect(first('lockoff')).toMatchObject({ severity: 'P1', data: { class: 'supervisory', priority: 1 } });
-    expect(first('channel:1/bms')).toMatchObject({ severity: 'P3', data: { class: 'trouble', priority: 3 } });
+    expect(first('io:bms')).toMatchObject({ severity: 'P2', data: { class: 'trouble', priority: 2 } });
+    expect(first('channel:1/bms')).toBeUndefined();
     // Arrival order on the broker is time order (the supervisories first) ...
     const arrival = r.sub.events.filter((e) => e.kind === 'alarm' && e.data?.active === true).map((e) => e.data?.alarmId);
-    const raised = ['stage1', 'actuatorFailed:rack.1.curtain', 'watch', 'lockoff', 'gasStoreLow', 'channel:1/bms'];
+    const raised = ['stage1', 'actuatorFailed:rack.1.curtain', 'watch', 'lockoff', 'gasStoreLow', 'io:bms'];
     expect(arrival).toEqual(expect.arrayContaining(raised));
     expect(arrival.indexOf('gasStoreLow')).toBeLessThan(arrival.indexOf('lockoff'));
     expect(arrival.indexOf('lockoff')).toBeLessThan(arrival.indexOf('stage1'));
@@ -109,11 +111,11 @@ describe('FS-24 signal classes and ordering', () => {
     expect(ids.indexOf('actuatorFailed:rack.1.curtain')).toBeLessThan(ids.indexOf('watch')); // P1 before P2
     expect(ids.indexOf('watch')).toBeLessThan(ids.indexOf('lockoff')); // class before priority: an alarm P2 before a supervisory P1
     expect(ids.indexOf('lockoff')).toBeLessThan(ids.indexOf('gasStoreLow')); // same class: P1 before P2, though younger
-    expect(ids.indexOf('gasStoreLow')).toBeLessThan(ids.indexOf('channel:1/bms'));
+    expect(ids.indexOf('gasStoreLow')).toBeLessThan(ids.indexOf('io:bms')); // same priority: supervisory before trouble
     expect(view.alarm('stage1')).toMatchObject({ class: 'alarm', priority: 'P1', lifeSafety: true, latched: true, state: 'UNACK' });
     expect(view.alarm('watch')).toMatchObject({ class: 'alarm', priority: 'P2' });
     expect(view.alarm('gasStoreLow')).toMatchObject({ class: 'supervisory', priority: 'P2', state: 'UNACK' });
-    expect(view.alarm('channel:1/bms')).toMatchObject({ class: 'trouble', priority: 'P3', state: 'UNACK' });
+    expect(view.alarm('io:bms')).toMatchObject({ class: 'trouble', priority: 'P2', state: 'UNACK' });
   });
 });
 

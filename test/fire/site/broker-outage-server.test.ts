@@ -21,7 +21,9 @@ describe('FS-32 broker outage during a runaway, with the real server', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcim-outage-server-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const server: RunningServer = await startServer({
-      log: silentLogger, dataPlane: false, port: 0,
+      // The data plane (store + ingest) is on, as in production: its persistent MQTT session is what
+      // carries the events published while the server's own link was reconnecting.
+      log: silentLogger, port: 0,
       config: { site: 'sim1', dataDir: dir, broker: { url: rig.broker.url }, issuer: 'server-outage', agents: [{ id: 'edge-1', key: 'edge-1-command-key-0123456789' }], auth: { scryptCost: 14 } },
     });
     cleanup.push(() => server.close());
