@@ -1,139 +1,184 @@
 /**
  * Fire decision latency at 400 racks (issue 4): time from the simulator's input crossing a
- * threshold to the agent's command reaching the simulator, split into
- *   - poll wait: crossing → the agent's Modbus read that first saw it, and
- *   - decision + command: that read → the command in the simulator's write log
- *     (normalise, voter, zone machine, journal fsync of the intent, Modbus write),
- * printed as p50 / p99 / max beside the configured poll period.
+ * threshold to the agent's command reaching the simulator (its write log), p50 / p99 / max over
+ * many runs, split into
+ *   1. poll wait      crossing → the first agent sample that shows it (the poll phase);
+ *   2. confirmation   first sample → the sample that confirms it, imposed by FS-03 for
+ *                     temperatures: ≥ 2 consecutive valid samples AND held ≥ onDelayMs (so at
+ *                     least one more poll period); 0 for the off-gas detector at offGasOnDelayMs 0;
+ *   3. read rest      the confirming sample → the end of that poll read (the batch is handed to the
+ *                     runtime once the whole device is read);
+ *   4. decision + command  end of that read → the coil write in the simulator's log, itself split
+ *                     into decide (normalise, voter, zone machine, transition journal, snapshot, up
+ *                     to the command effect) and command (intent journal fsync, FS-30, and the
+ *                     Modbus write with its queue).
  *
- * The simulator (4 battery rooms × 100 racks = 400 racks, real time) runs in a child process;
- * this process runs the fire host (4 zones × 100 racks). Each run drives one fresh rack:
- *   - `offgas` runs: the rack's off-gas detector turns on (stage 0, one sample; isolation of
- *     that rack's breaker is the command) — many runs, one rack each;
- *   - `temperature` runs (one per zone: stage 3 then opens every breaker of the zone): both
- *     probes of a rack step to 85 °C (2 valid samples, on-delay 0)
- *     in a zone at stage 0 → stage 3; the command is that rack's breaker open.
+ * The simulator (4 rooms × 100 racks, real time) runs in a child process; this process runs the
+ * fire host (4 zones × 100 racks) as the agent would. Each run drives one fresh rack:
+ *   - `offgas`: the rack's off-gas detector turns on → stage 0 → that rack's breaker opens
+ *     (one host for every off-gas run; each zone is at stage 0 from its first run on);
+ *   - `temperature`: both probes of a rack step to 85 °C in a zone at normal → stage 3 → the
+ *     rack's breaker opens first (FS-09 rack first). A zone reaches stage 3 once, so these runs
+ *     use episodes: a fresh simulator and host per episode, one run per zone.
  *
- *   npx tsx bench/fire-latency.ts [--runs 120] [--poll 250]
+ *   npx tsx bench/fire-latency.ts [--runs 120] [--episodes 10] [--poll 250] [--on-delay 0]
+ *   npx tsx bench/fire-latency.ts --decision-only [--runs 60]   (the decision path alone, in process:
+ *     no simulator, no sockets, simulated clock; see fire/decision-loop.ts)
+ * Profile the host process: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/fire-latency.ts
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startFireHost } from '../agent/fire/host.js';
-import { MemoryPublisher } from '../agent/fire/publish.js';
+import type { Point } from '../lib/points.js';
+import { decisionLoop } from './fire/decision-loop.js';
+import { RACKS, ROOMS, serveSimulator, sleep, startRig, type Rig, type Watch } from './fire/rig.js';
 
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '120' }, poll: { type: 'string', default: '250' }, serve: { type: 'boolean', default: false } } });
-const ROOMS = 4;
-const RACKS = 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '120' }, episodes: { type: 'string', default: '10' }, poll: { type: 'string', default: '250' },
+    'on-delay': { type: 'string', default: '0' }, serve: { type: 'boolean', default: false }, 'decision-only': { type: 'boolean', default: false },
+  },
+});
+const SCRIPT = fileURLToPath(import.meta.url);
+const STEP_C = 85;
 
-async function serve(): Promise<void> {
-  const { startSimulator } = await import('../hardware-sim/index.js');
-  const sim = await startSimulator({ config: { racksPerRoom: RACKS, zones: ROOMS }, timeScale: 1, opcuaEnabled: false });
-  process.stdout.write(`${JSON.stringify({ controlUrl: sim.controlUrl, endpoints: sim.endpoints.filter((e) => e.id.startsWith('fire-')) })}\n`);
-  process.on('SIGTERM', () => { void sim.stop().then(() => process.exit(0)); });
-}
-
-interface WriteEntry { ts: string; device: string; point?: string; value: unknown; who: string }
+interface Sample { poll: number; confirm: number; samples: number; read: number; decide: number; command: number; decision: number; total: number }
+type Kind = 'offgas' | 'temperature';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 const fmt = (xs: number[]) => (xs.length ? `p50 ${pct(xs, 50).toFixed(1).padStart(7)}  p99 ${pct(xs, 99).toFixed(1).padStart(7)}  max ${Math.max(...xs).toFixed(1).padStart(7)}` : 'no samples');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
+
+/** One run: cross the input of `rack` in `room`, wait for its command at the simulator. */
+async function once(rig: Rig, kind: Kind, room: number, rack: number, pollMs: number, out: Sample[], missed: string[]): Promise<void> {
+  const device = `fire-br${room}`;
+  const a = `rack.${rack}.probe.a.temperature`, b = `rack.${rack}.probe.b.temperature`, og = `rack.${rack}.offgas`;
+  const hot = (p: Point | undefined) => p !== undefined && p.quality === 'good' && typeof p.value === 'number' && p.value >= 80;
+  let decided!: () => void;
+  const decidedP = new Promise<void>((r) => { decided = r; });
+  const w: Watch = {
+    device, seen: [], tsPoint: kind === 'offgas' ? og : b, onDecided: () => decided(),
+    test: kind === 'offgas' ? (m) => m.get(og)?.value === true : (m) => hot(m.get(a)) && hot(m.get(b)),
+    // off-gas: that rack's breaker; temperature: the first command for that rack (its breaker, rack first)
+    isCommand: (e) => (kind === 'offgas' ? e.actuator === `rack.${rack}.breaker` && e.op === 'open' : e.actuator.startsWith(`rack.${rack}.`)),
+  };
+  const before = (await rig.writes()).length;
+  rig.watch(w);
+  await sleep(Math.random() * pollMs); // cross at a random phase of the poll cycle
+  let t0: number;
+  if (kind === 'offgas') {
+    t0 = Date.now();
+    await rig.post('/faults', { kind: 'offgas-only', room: `BR${room}`, rack });
+  } else {
+    // probe A first, then B: the rack has crossed (both channels hot) while the second fault is applied
+    await rig.post('/faults', { kind: 'stuck', device, point: a, value: STEP_C });
+    t0 = Date.now();
+    await rig.post('/faults', { kind: 'stuck', device, point: b, value: STEP_C });
+  }
+  const gotIt = await Promise.race([decidedP.then(() => true), sleep(15_000).then(() => false)]);
+  const isWrite = (x: { device: string; point?: string; value: unknown; who: string }) => x.device === device && x.value === true && x.who.startsWith('modbus')
+    && (kind === 'offgas' ? x.point === `rack.${rack}.breaker.open.cmd` : (x.point ?? '').startsWith(`rack.${rack}.`));
+  let tw: number | undefined;
+  for (let i = 0; gotIt && i < 50 && tw === undefined; i++) {
+    await sleep(100); // the write log is read after the fact: its timestamps are the simulator's, polling it faster only adds load
+    const x = (await rig.writes()).slice(before).find(isWrite);
+    if (x) tw = Date.parse(x.ts);
+  }
+  // let the cycle that carried the decision be attributed (onCycle runs right after the runtime ingested it)
+  for (let i = 0; i < 20 && w.decidedAt !== undefined && w.decidedIn === undefined; i++) await sleep(25);
+  rig.unwatch(w);
+  const d = w.decidedIn;
+  const first = w.seen[0];
+  if (tw === undefined || w.decidedAt === undefined || !d || !first || d.seenIndex < 0) {
+    missed.push(`${kind} BR${room} rack ${rack}: ${!gotIt ? 'no decision' : tw === undefined ? 'no write at the simulator' : 'decision outside a poll batch showing the crossing'}`);
+    return;
+  }
+  out.push({
+    poll: Math.max(0, first.ts - t0), confirm: d.ts - first.ts, samples: d.seenIndex + 1, read: d.endedAt - d.ts,
+    decide: w.decidedAt - d.endedAt, command: tw - w.decidedAt, decision: tw - d.endedAt, total: tw - t0,
+  });
+}
+
+function report(kind: Kind, title: string, xs: Sample[], missed: string[], pollMs: number, onDelayMs: number): void {
+  const col = (k: keyof Sample) => xs.map((s) => s[k]);
+  const samples = new Map<number, number>();
+  for (const s of xs) samples.set(s.samples, (samples.get(s.samples) ?? 0) + 1);
+  const why = kind === 'offgas'
+    ? 'FS-05 off-gas: one sample, offGasOnDelayMs 0'
+    : `FS-03: ≥ 2 consecutive valid samples AND ≥ onDelayMs ${onDelayMs} → ≥ ${Math.max(1, Math.ceil(onDelayMs / pollMs))} more poll(s) of ${pollMs} ms`;
+  const lines = [
+    `${title}: runs ${xs.length}${missed.length ? ` (missed ${missed.length})` : ''}; samples to confirm ${[...samples].sort((p, q) => p[0] - q[0]).map(([n, c]) => `${n}:${c}`).join(' ')}`,
+    `  1 poll wait                ${fmt(col('poll'))} ms   crossing → first sample showing it (poll period ${pollMs} ms)`,
+    `  2 confirmation (required)  ${fmt(col('confirm'))} ms   ${why}`,
+    `  3 rest of the poll read    ${fmt(col('read'))} ms   confirming sample → batch handed to the runtime`,
+    `  4 decision + command       ${fmt(col('decision'))} ms   batch → coil write at the simulator`,
+    `      decide                 ${fmt(col('decide'))} ms   normalise, voter, machine, journal, snapshot → command effect`,
+    `      command                ${fmt(col('command'))} ms   intent fsync (FS-30) + Modbus write`,
+    `  total                      ${fmt(col('total'))} ms`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const m of missed) process.stdout.write(`  missed: ${m}\n`);
+}
 
 async function main(): Promise<void> {
   const pollMs = Number(opts.poll);
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const killChild = () => { if (child.exitCode === null) child.kill('SIGTERM'); };
-  process.once('exit', killChild);
-  const line = await new Promise<string>((resolve) => { const rl = createInterface({ input: child.stdout! }); rl.once('line', resolve); });
-  const { controlUrl, endpoints } = JSON.parse(line) as { controlUrl: string; endpoints: { id: string; host: string; port: number; unitIds?: number[] }[] };
-  const dir = mkdtempSync(join(tmpdir(), 'dcim-fire-bench-'));
-  const zones = Array.from({ length: ROOMS }, (_, i) => ({ id: `z${i + 1}`, room: `BR${i + 1}`, fireIo: `fire-br${i + 1}`, racks: RACKS }));
-  /** agent read time of the first sample showing each (device, point) condition */
-  const firstSeen = new Map<string, number>();
-  const watching = new Map<string, (v: unknown) => boolean>();
-  const host = await startFireHost({
-    site: 'sim1', agent: 'bench', journalDir: dir, pollMs, socket: false,
-    fire: { thresholds: {}, timings: { onDelayMs: 0, offGasOnDelayMs: 0 }, feedback: {}, zones },
-    devices: endpoints.map((e) => ({ id: e.id, host: e.host, port: e.port, unitId: e.unitIds?.[0] ?? 1, racks: RACKS })),
-  }, { publisher: new MemoryPublisher() });
-  host.onCycle = (points) => {
-    for (const p of points) {
-      const k = `${p.device}/${p.name}`;
-      const want = watching.get(k);
-      if (want && want(p.value) && !firstSeen.has(k)) firstSeen.set(k, p.ts);
-    }
-  };
-  /** The control API closes idle keep-alive sockets: retry on a fresh one (a repeated stuck fault is harmless). */
-  const call = async (path: string, init?: RequestInit): Promise<string> => {
-    for (let attempt = 1; ; attempt++) {
-      try { return await (await fetch(`${controlUrl}${path}`, init)).text(); } catch (err) {
-        if (attempt >= 5) throw err;
-        await sleep(10);
+  const onDelayMs = Number(opts['on-delay']);
+  const runs = Math.min(Number(opts.runs), ROOMS * RACKS);
+  const episodes = Number(opts.episodes);
+  const loadBefore = load();
+  const startedAt = Date.now();
+  const cpu0 = process.cpuUsage();
+  const rigOpts = { script: SCRIPT, pollMs, onDelayMs, offGasOnDelayMs: 0 };
+  const og: Sample[] = [], ogMissed: string[] = [], temp: Sample[] = [], tempMissed: string[] = [];
+  if (runs > 0) {
+    const rig = await startRig(rigOpts);
+    try {
+      for (let i = 0; i < runs; i++) {
+        await once(rig, 'offgas', (i % ROOMS) + 1, Math.floor(i / ROOMS) + 1, pollMs, og, ogMissed);
+        if ((i + 1) % 20 === 0) process.stderr.write(`off-gas ${i + 1}/${runs}\n`);
       }
-    }
-  };
-  const post = (path: string, body: unknown) => call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const writes = async (): Promise<WriteEntry[]> => (await call('/writes')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as WriteEntry);
-  await sleep(3000); // every zone recovered and polling
-  const runs = Math.min(Number(opts.runs), ROOMS * (RACKS - 2));
-  const result: Record<'offgas' | 'temperature', { poll: number[]; decision: number[]; total: number[]; missed: number }> = {
-    offgas: { poll: [], decision: [], total: [], missed: 0 }, temperature: { poll: [], decision: [], total: [], missed: 0 },
-  };
-  const once = async (kind: 'offgas' | 'temperature', room: number, rack: number) => {
-    const device = `fire-br${room}`;
-    // off-gas: that rack's breaker; temperature (stage 3): the first command for that rack (its
-    // breaker, or its curtain when an earlier stage already opened every breaker of the zone)
-    const isCmd = (x: WriteEntry) => x.device === device && x.value === true && x.who.startsWith('modbus')
-      && (kind === 'offgas' ? x.point === `rack.${rack}.breaker.open.cmd` : (x.point ?? '').startsWith(`rack.${rack}.`));
-    const seenKey = kind === 'offgas' ? `${device}/rack.${rack}.offgas` : `${device}/rack.${rack}.probe.a.temperature`;
-    watching.set(seenKey, kind === 'offgas' ? (v) => v === true : (v) => typeof v === 'number' && v >= 80);
-    const before = (await writes()).length;
-    await sleep(Math.random() * pollMs); // cross at a random phase of the poll cycle
-    const t0 = Date.now();
-    if (kind === 'offgas') await post('/faults', { kind: 'offgas-only', room: `BR${room}`, rack });
-    else {
-      await post('/faults', { kind: 'stuck', device, point: `rack.${rack}.probe.a.temperature`, value: 85 });
-      await post('/faults', { kind: 'stuck', device, point: `rack.${rack}.probe.b.temperature`, value: 85 });
-    }
-    const deadline = Date.now() + 15_000;
-    let w: WriteEntry | undefined;
-    while (!w && Date.now() < deadline) {
-      await sleep(20);
-      w = (await writes()).slice(before).find(isCmd);
-    }
-    const seen = firstSeen.get(seenKey);
-    watching.delete(seenKey);
-    const r = result[kind];
-    if (!w || seen === undefined) { r.missed++; process.stderr.write(`${kind} BR${room} rack ${rack}: ${w ? 'not seen by a poll' : 'no command'} within 15 s\n`); return; }
-    const tw = Date.parse(w.ts);
-    r.poll.push(Math.max(0, seen - t0));
-    r.decision.push(tw - seen);
-    r.total.push(tw - t0);
-  };
-  // Off-gas runs on fresh racks, spread over the rooms (racks 1..RACKS-2; the last two are kept for temperature).
-  for (let i = 0; i < runs; i++) {
-    await once('offgas', (i % ROOMS) + 1, Math.floor(i / ROOMS) + 1);
-    if ((i + 1) % 20 === 0) process.stderr.write(`${i + 1}/${runs} runs\n`);
+    } finally { await rig.stop(); }
   }
-  for (let room = 1; room <= ROOMS; room++) for (const rack of [RACKS]) await once('temperature', room, rack);
-  process.stdout.write(`fire decision latency: ${ROOMS * RACKS} racks (${ROOMS} zones × ${RACKS}), poll period ${pollMs} ms, load average ${loadavg()[0]!.toFixed(1)}\n`);
-  for (const k of ['offgas', 'temperature'] as const) {
-    const r = result[k];
-    process.stdout.write(`${k.padEnd(12)} runs ${r.total.length}${r.missed ? ` (missed ${r.missed})` : ''}\n`);
-    process.stdout.write(`  poll wait            ${fmt(r.poll)} ms\n  decision + command   ${fmt(r.decision)} ms\n  total                ${fmt(r.total)} ms\n`);
+  for (let e = 0; e < episodes; e++) {
+    const ts = Date.now();
+    const rig = await startRig(rigOpts);
+    process.stderr.write(`temperature episode ${e + 1}/${episodes}: simulator and host up in ${((Date.now() - ts) / 1000).toFixed(1)} s\n`);
+    try {
+      for (let room = 1; room <= ROOMS; room++) await once(rig, 'temperature', room, 1 + ((e * 37 + room * 13) % RACKS), pollMs, temp, tempMissed);
+    } finally { await rig.stop(); }
   }
-  await host.stop();
-  child.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  const cpu = process.cpuUsage(cpu0);
+  const wall = (Date.now() - startedAt) / 1000;
+  process.stdout.write(`fire decision latency: ${ROOMS * RACKS} racks (${ROOMS} zones × ${RACKS}), poll period ${pollMs} ms, onDelayMs ${onDelayMs}, offGasOnDelayMs 0\n`);
+  process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average 1/5/15 min before ${loadBefore}, after ${load()}; `
+    + `host process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(0)} s wall\n`);
+  if (runs > 0) report('offgas', 'off-gas → rack breaker (stage 0)', og, ogMissed, pollMs, onDelayMs);
+  if (episodes > 0) report('temperature', `both probes → ${STEP_C} °C → rack breaker (normal → stage 3, ${episodes} episodes × ${ROOMS} zones)`, temp, tempMissed, pollMs, onDelayMs);
   process.exit(0);
 }
 
-if (opts.serve) await serve();
+async function decisionOnly(): Promise<void> {
+  const pollMs = Number(opts.poll);
+  const loadBefore = load();
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  const r = await decisionLoop({ runs: Number(opts.runs), rooms: ROOMS, racks: RACKS, pollMs });
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`fire decision path in process: ${ROOMS * RACKS} racks (${ROOMS} zones × ${RACKS}), simulated poll ${pollMs} ms, onDelayMs 0; `
+    + `runs ${r.toWrite.length}/${opts.runs}\n`);
+  process.stdout.write(`machine: ${cpus().length} cores, load average before ${loadBefore}, after ${load()}; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${((Date.now() - t0) / 1000).toFixed(0)} s wall\n`);
+  process.stdout.write(`  idle poll, 4 devices       ${fmt(r.idlePoll)} ms   ingest of 4 × 1017 points, no change\n`);
+  process.stdout.write(`  next poll of the zone       ${fmt(r.incidentPoll)} ms   ingest of that zone's 1017 points with its stage-3 commands awaiting feedback\n`);
+  process.stdout.write(`  confirming batch → command ${fmt(r.toCommand)} ms   voter, machine, transition journal, snapshot → command effect\n`);
+  process.stdout.write(`               → write call  ${fmt(r.toWrite)} ms   + intent journal and fsync (FS-30) → IO port writePoint\n`);
+  process.stdout.write(`               → ingest end  ${fmt(r.ingest)} ms   whole synchronous ingest (a microtask-sending client would send only now)\n`);
+  process.stdout.write(`  device lost (all bad)       ${fmt(r.lostDevice)} ms   ingest of a poll that timed out: 200 channel faults + 100 degraded racks\n`);
+  process.exit(0);
+}
+
+if (opts.serve) await serveSimulator();
+else if (opts['decision-only']) await decisionOnly();
 else await main();

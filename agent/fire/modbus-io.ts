@@ -7,7 +7,9 @@
  *
  * It polls the discrete inputs and input registers of the profile in blocks, normalises through
  * agent/points/normalise.ts (one normaliser), and writes coils with read-back. Writes jump the
- * queue ahead of polls, so a command never waits behind a poll backlog.
+ * queue ahead of polls, so a command never waits behind a poll backlog; a poll's points are handed
+ * to the runtime after the poll has left the queue, so a command decided on them does not wait
+ * behind the poll that caused it (bench/fire-latency).
  */
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
@@ -47,7 +49,8 @@ export class ModbusFireIo implements FireIoPort {
   private byName = new Map<string, ExpandedPoint>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private queue: { run: () => Promise<void>; urgent: boolean }[] = [];
+  /** A run may return a callback to call once it has left the queue (a poll's delivery). */
+  private queue: { run: () => Promise<void | (() => void)>; urgent: boolean }[] = [];
   private busy = false;
   connected = false;
   cycles = 0;
@@ -108,7 +111,7 @@ export class ModbusFireIo implements FireIoPort {
     this.timer = setTimeout(() => this.enqueue(() => this.poll(), false), ms);
   }
 
-  private enqueue(run: () => Promise<void>, urgent: boolean): void {
+  private enqueue(run: () => Promise<void | (() => void)>, urgent: boolean): void {
     // commands go ahead of polls but stay in the order they were issued (rack-first isolation, FS-09)
     if (urgent) {
       const at = this.queue.findIndex((q) => !q.urgent);
@@ -120,12 +123,17 @@ export class ModbusFireIo implements FireIoPort {
   private async drain(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    let after: void | (() => void) = undefined;
     try {
-      while (this.queue.length) await this.queue.shift()!.run();
+      while (this.queue.length && !after) after = await this.queue.shift()!.run();
     } finally { this.busy = false; }
+    // The link is free while the poll's points are handled: a command issued now is sent at once.
+    // Then the rest of the queue (drain() returns at once if a command already restarted it).
+    if (!after) return;
+    try { after(); } finally { void this.drain(); }
   }
 
-  private async poll(): Promise<void> {
+  private async poll(): Promise<() => void> {
     const startedAt = (this.o.now ?? Date.now)();
     const points: Point[] = [];
     if (!this.connected) await this.connect();
@@ -152,7 +160,9 @@ export class ModbusFireIo implements FireIoPort {
     }
     this.cycles++;
     const endedAt = (this.o.now ?? Date.now)();
-    try { this.o.onPoints(points, { startedAt, endedAt }); } finally { this.schedule(Math.max(0, this.o.pollMs - (endedAt - startedAt))); }
+    return () => {
+      try { this.o.onPoints(points, { startedAt, endedAt }); } finally { this.schedule(Math.max(0, this.o.pollMs - (endedAt - startedAt))); }
+    };
   }
 }
 

@@ -320,6 +320,7 @@ export class ZoneRuntime {
 
   private command(actuator: string, op: string, intentId: string, cause: string): void {
     const act = this.actuation!;
+    if (this.cmdPending.has(`${actuator}:${op}`)) return; // already queued in this burst (startCommand)
     let oneShot = false;
     try { oneShot = resolveActuator(actuator, op).oneShot; } catch { /* unknown: Actuation reports it */ }
     if (oneShot) {
@@ -333,14 +334,44 @@ export class ZoneRuntime {
       this.attempted.set(actuator, { intentId, op });
     }
     const gen = this.generation;
-    void act.execute({ actuator, op, intentId, cause }).then((o: ActuationOutcome) => {
+    this.startCommand(`${actuator}:${op}`, () => {
       if (gen !== this.generation || this.stopped) return;
-      if (o.ok && Object.keys(o.feedback).length === 0) this.signals.set(actuator, op);
-      const ts = this.o.clock.now();
-      this.guard(() => this.process(o.ok
-        ? { type: 'ACTUATOR.CONFIRMED', actuator, op, intentId, ts }
-        : { type: 'ACTUATOR.FAILED', actuator, op, intentId, result: o.result, attempts: o.attempts, ts }, 'actuation'));
+      void act.execute({ actuator, op, intentId, cause }).then((o: ActuationOutcome) => {
+        if (gen !== this.generation || this.stopped) return;
+        if (o.ok && Object.keys(o.feedback).length === 0) this.signals.set(actuator, op);
+        const ts = this.o.clock.now();
+        this.guard(() => this.process(o.ok
+          ? { type: 'ACTUATOR.CONFIRMED', actuator, op, intentId, ts }
+          : { type: 'ACTUATOR.FAILED', actuator, op, intentId, result: o.result, attempts: o.attempts, ts }, 'actuation'));
+      });
     });
+  }
+
+  /**
+   * The first command of a burst starts at once; the others follow in the order they were issued
+   * (rack first, dependency order, FS-09), each in its own turn of the event loop. A stage decision
+   * can command ~100 outputs, each with an intent fsynced before its write (FS-30): run in one go,
+   * those fsyncs held even the first write (the burning rack's breaker) until the last of them
+   * (bench/fire-latency). Write-ahead is unchanged: every write still follows its own durable intent.
+   */
+  private cmdBurst: (() => void)[] | null = null;
+  private cmdPending = new Set<string>();
+  private startCommand(key: string, run: () => void): void {
+    if (this.cmdBurst) {
+      // Queued, not yet started: a repeat of the same command (a reconcile) must neither queue it
+      // twice nor, for a one-shot, take it for "already written" and only watch (see command()).
+      this.cmdPending.add(key);
+      this.cmdBurst.push(() => { this.cmdPending.delete(key); run(); });
+      return;
+    }
+    this.cmdBurst = [];
+    run();
+    const next = (): void => {
+      const f = this.cmdBurst?.shift();
+      if (!f) { this.cmdBurst = null; return; }
+      try { f(); } finally { setImmediate(next); }
+    };
+    setImmediate(next);
   }
 
   private verify(actuator: string, op: string, intentId: string): void {
@@ -362,7 +393,8 @@ export class ZoneRuntime {
     const required = Object.fromEntries(actor.requiredOutputs().map((r) => [r.actuator, r.op]));
     const view: Record<string, string> = Object.fromEntries(Object.entries(feedbackStates(this.field, this.racks)).map(([a, f]) => [a, f.state]));
     for (const [a, op] of this.signals) view[a] = op;
-    const inFlight = Object.fromEntries(Object.keys(required).filter((a) => this.actuation!.isInFlight(a, required[a]!)).map((a) => [a, required[a]!]));
+    // queued to start in this burst (startCommand) counts as in flight: it is about to be written
+    const inFlight = Object.fromEntries(Object.keys(required).filter((a) => this.actuation!.isInFlight(a, required[a]!) || this.cmdPending.has(`${a}:${required[a]!}`)).map((a) => [a, required[a]!]));
     for (const c of reconcileOutputs(required, view, inFlight, ctx.affectedRacks)) {
       const rec = ctx.actuators[c.actuator];
       // A failed output is handled by the machine's own path (alternate, hand-over), not retried in a

@@ -29,12 +29,14 @@ describe('isolation override as a signed command (FS-09/Q4, FS-32)', () => {
     expect(zone.stateDoc().fdControl).toBeNull();
 
     const sock = join(r.dir, 'fire.sock');
+    // Commands are stamped on the host's clock (scaled ×10 here): on the wall clock their 5 s
+    // validity would be 0.5 s of host time and a loaded machine would see them expire.
     const key = readFileSync(join(r.dir, 'local.key'), 'utf8').trim();
-    const asOperator = buildLocalCommand({ kind: 'isolation.override', zone: 'z1', actors: [{ user: 'oscar', role: 'operator' }], reason: 'water now', key });
+    const asOperator = buildLocalCommand({ kind: 'isolation.override', zone: 'z1', actors: [{ user: 'oscar', role: 'operator' }], reason: 'water now', key, now: r.host.clock.now() });
     expect((await localRequest(sock, 'POST', '/cmd', asOperator)).body).toMatchObject({ ok: false, reason: expect.stringMatching(/admin or firedept/) });
     expect(r.plant.writes.filter((w) => /spray/.test(w.point))).toEqual([]);
 
-    const asFd = buildLocalCommand({ kind: 'isolation.override', zone: 'z1', actors: [{ user: 'chief', role: 'firedept' }], reason: 'isolation failed, cool the rack', key });
+    const asFd = buildLocalCommand({ kind: 'isolation.override', zone: 'z1', actors: [{ user: 'chief', role: 'firedept' }], reason: 'isolation failed, cool the rack', key, now: r.host.clock.now() });
     expect((await localRequest(sock, 'POST', '/cmd', asFd)).body).toMatchObject({ ok: true, status: 'done' });
     await r.until(() => r.plant.get('rack.1.spray.flow') === true, 'water flowing on rack 1', 30_000);
     const j = r.journal();
