@@ -255,6 +255,13 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     };
     client.on('error', (err) => log.error({ err: err.message }, 'mqtt error'));
     await client.subscribeAsync(subscription, { qos: 1 });
+    // Mosquitto does not restore a shared subscription from its persistence after a restart, while
+    // the session itself comes back (session present), so mqtt.js would not resubscribe and ingest
+    // would silently receive nothing more. Subscribe again on every reconnect (idempotent).
+    // (`resubscribe: true` makes mqtt.js send it although it believes the topic is subscribed.)
+    client.on('connect', () => {
+      client.subscribe({ [subscription]: { qos: 1 }, resubscribe: true } as unknown as string, (err) => { if (err) log.error({ err: err.message }, 'resubscribe failed'); });
+    });
     clients.push(client);
   }
   log.info({ broker: opts.brokerUrl, subscription, connections: n }, 'ingest subscribed');
@@ -276,7 +283,11 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
       if (timer) clearInterval(timer);
       stopping = true;
       while (working) await working;
-      await Promise.all(clients.map((c) => c.endAsync()));
+      // A graceful end waits for outgoing packets (a resubscribe in flight); bounded, then forced.
+      await Promise.all(clients.map((c) => new Promise<void>((resolve) => {
+        const t = setTimeout(() => { c.end(true, () => resolve()); }, 3000);
+        c.end(false, () => { clearTimeout(t); resolve(); });
+      })));
       while (working) await working;
       await flushing;
       await store.flushRollups();

@@ -97,3 +97,28 @@ describe('ingest (real Mosquitto → DuckDB)', () => {
     }
   });
 });
+
+describe('ingest across a Mosquitto restart', () => {
+  it('keeps receiving on its shared subscription after the broker restarts (Mosquitto restores the session, not the shared subscription)', async () => {
+    const broker = await startMosquitto();
+    const s = createStore({ kind: 'duckdb', path: ':memory:' });
+    await s.start();
+    const ing = await startIngest({ brokerUrl: broker.url, store: s, log: silentLogger, clientId: `srv-restart-${process.pid}`, connections: 1, rollupIntervalMs: 0 });
+    const p = await Publisher.connect(broker.url);
+    try {
+      await p.telemetry(telemetry('agent-r', 1, [load(1, 1)]));
+      await waitFor(() => ing.stats().batches === 1, { what: 'first batch' });
+      await broker.stop();
+      await broker.start();
+      // The publisher and ingest both reconnect by themselves; batches published after that arrive.
+      let seq = 1;
+      await waitFor(async () => { seq++; await p.telemetry(telemetry('agent-r', seq, [load(seq, seq)])); return ing.stats().batches >= 2 || undefined; }, { what: 'a batch after the restart', timeoutMs: 20_000, intervalMs: 500 });
+      expect(ing.stats().batches).toBeGreaterThanOrEqual(2);
+    } finally {
+      await p.close();
+      await ing.stop();
+      await s.stop();
+      await broker.stop();
+    }
+  });
+});
