@@ -17,6 +17,8 @@ const TIMELINE_MAX = 500;
 
 export class FireZones {
   private readonly zones = new Map<string, FireZone>();
+  /** The newest agent journal sequence applied per zone (site/zone/agent). */
+  private readonly lastSeq = new Map<string, { seq: number; ts: number }>();
   constructor(private readonly bus: Bus) {}
 
   private zone(site: string, zone: string, agent: string): FireZone {
@@ -41,6 +43,18 @@ export class FireZones {
     if (ev.kind === 'fire.transition') {
       const stage = stageOf(ev.data);
       if (!stage) { this.push(z, { ts: ev.ts, kind: ev.kind, message: ev.message, rack: ev.rack, data: ev.data }); return null; }
+      // A transition replayed after a newer one (store-and-forward after an outage arrives through
+      // ingest while live events come through the server's own link) is history: it goes on the
+      // timeline but never moves the zone's present stage back (the agent's journal sequence orders them).
+      // (A journal that starts over after a loss has a lower sequence but later times: it applies.)
+      const seq = typeof ev.data?.journalSeq === 'number' ? ev.data.journalSeq : null;
+      const key = `${z.site}/${z.zone}/${z.agent}`;
+      const last = this.lastSeq.get(key);
+      if (seq !== null && last !== undefined && seq < last.seq && ev.ts <= last.ts) {
+        this.push(z, { ts: ev.ts, kind: ev.kind, stage, message: ev.message, rack: ev.rack, data: ev.data });
+        return null;
+      }
+      if (seq !== null) this.lastSeq.set(key, { seq, ts: ev.ts });
       z.stage = stage; z.since = ev.ts; z.drill = ev.drill;
       if (stage === 'fdControl') z.fdControl = true;
       if (stage === 'idle') { z.maxStage = -1; z.fdControl = false; z.racks = []; }
