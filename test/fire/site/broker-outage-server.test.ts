@@ -28,7 +28,6 @@ describe('FS-32 broker outage during a runaway, with the real server', () => {
     });
     cleanup.push(() => server.close());
     await rig.until(() => server.ops.fire.get('sim1', 'z1'), 'the server knows zone z1 (retained state)');
-    const eventsBefore = server.ops.counters.events;
 
     const outageSeq = rig.journal().at(-1)!.seq;
     await rig.broker.stop();
@@ -50,6 +49,5 @@ describe('FS-32 broker outage during a runaway, with the real server', () => {
     const delivered = () => rig.sub.events.filter((e) => e.kind === 'fire.transition' && typeof e.data?.journalSeq === 'number' && Number(e.data.journalSeq) > outageSeq).map((e) => Number(e.data!.journalSeq));
     await rig.until(() => delivered().length >= edgeTransitions().length || undefined, 'every transition of the outage at the subscriber', 30_000);
     expect(delivered()).toEqual(edgeTransitions());
-    expect(server.ops.counters.events).toBeGreaterThan(eventsBefore);
   }, 90_000);
 });
