@@ -12,7 +12,9 @@
  *   dcim/v1/{site}/{agent}/cmd/result    QoS 1: the edge's verdict and outcome for each command
  *
  * Servers subscribe with a shared subscription ($share/dcim-server/dcim/v1/+/+/#) so several
- * replicas split the load; nothing assumes a single replica.
+ * replicas split the load, and to events with a plain subscription (dcim/v1/+/+/event) on a
+ * persistent session, which brokers restore after a restart (each replica gets every event);
+ * nothing assumes a single replica.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { WirePoint } from './points.js';

@@ -38,6 +38,11 @@ export interface RunningServer {
 
 interface DataPlane { store: { start(): Promise<void>; stop(): Promise<void> }; stop(): Promise<void>; dataRoutes?: FastifyPluginAsync<{ store: never }> }
 
+/** The broker password from the environment variable the config names (never from the file itself). */
+function brokerPassword(cfg: ServerConfig): string | undefined {
+  return cfg.broker?.passwordEnv ? process.env[cfg.broker.passwordEnv] : undefined;
+}
+
 /** Load the data plane dynamically so the operational side works while it is absent or incomplete. */
 async function startDataPlane(cfg: ServerConfig, ops: Ops, log: Logger): Promise<DataPlane | null> {
   const storeSpec = './store/index.js'; const ingestSpec = './ingest/ingest.js'; const routesSpec = './routes/data.js';
@@ -49,12 +54,15 @@ async function startDataPlane(cfg: ServerConfig, ops: Ops, log: Logger): Promise
   let ingest: { stop(): Promise<void> } | null = null;
   if (cfg.broker) {
     const ingestMod = await import(ingestSpec) as { startIngest(o: unknown): Promise<{ stop(): Promise<void> }> };
+    // Without a broker, ingest returns after a short wait and subscribes when the broker comes;
+    // a refused login (wrong broker.username / passwordEnv) stops the start with that reason.
     ingest = await ingestMod.startIngest({
-      brokerUrl: cfg.broker.url, store, log: log.child({ c: 'ingest' }),
+      brokerUrl: cfg.broker.url, username: cfg.broker.username, password: brokerPassword(cfg), clientId: cfg.broker.clientId,
+      store, log: log.child({ c: 'ingest' }),
       onEvent: (ev: Parameters<Ops['onEvent']>[0]) => ops.onEvent(ev),
       onPoints: (points: Parameters<Ops['onPoints']>[0], b: { agent: string }) => ops.onPoints(points, b.agent),
       onStatus: (s: { site: string; agent: string; state: string; ts: number }) => ops.onAgentStatus(s.site, s.agent, s.state === 'online', s.ts),
-    });
+    }).catch(async (err: unknown) => { await store.stop().catch(() => undefined); throw err; });
   }
   let dataRoutes: DataPlane['dataRoutes'];
   try { dataRoutes = ((await import(routesSpec)) as { dataRoutes: DataPlane['dataRoutes'] }).dataRoutes; } catch { dataRoutes = undefined; }
@@ -81,7 +89,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       // Every replica subscribes to events and agent status itself (not shared): each one's consoles
       // must see every alarm at once, without waiting for the store write. Events also arriving
       // through ingest's onEvent are deduplicated by (agent, epoch, seq) in ops.onEvent.
-      link = new OpsLink(ops, { url: cfg.broker.url, username: cfg.broker.username, password: cfg.broker.passwordEnv ? process.env[cfg.broker.passwordEnv] : undefined, events: true }, log.child({ c: 'link' }));
+      link = new OpsLink(ops, { url: cfg.broker.url, username: cfg.broker.username, password: brokerPassword(cfg), events: true }, log.child({ c: 'link' }));
       await link.start(o.brokerWaitMs);
     }
     app = await buildApp({ ops, store: data?.store, dataRoutes: data?.dataRoutes, consolePlugin: o.consolePlugin, logger: log.child({ c: 'http' }) });

@@ -8,11 +8,13 @@
  * - Messages that arrive while a write is running are written together (group commit).
  * - Malformed payloads are counted by reason and logged (first of each reason, then every 1000th);
  *   nothing a client sends can crash ingest.
+ * - With a shared subscription, agent events come through their own non-shared subscription on a
+ *   persistent session (see `eventSubscription`), so a broker restart cannot lose them.
  */
 import { hostname } from 'node:os';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../../lib/log.js';
-import { parseTopic, SERVER_SHARED_SUBSCRIPTION, type AgentBirth, type AgentEvent, type AgentStatus } from '../../lib/mqtt-contract.js';
+import { NAMESPACE, parseTopic, SERVER_SHARED_SUBSCRIPTION, type AgentBirth, type AgentEvent, type AgentStatus } from '../../lib/mqtt-contract.js';
 import { fromWire, type Point } from '../../lib/points.js';
 import type { BatchRecord, Store } from '../store/types.js';
 import { SequenceTracker } from './sequence.js';
@@ -20,6 +22,9 @@ import { validatePayload } from './validate.js';
 
 export interface IngestOptions {
   brokerUrl: string;
+  /** Broker account (the README's ACL gives `dcim-server` read on dcim/v1/# and the shared group). */
+  username?: string;
+  password?: string;
   store: Store;
   log: Logger;
   /** Every valid, non-duplicate agent event, after its batch record is stored. */
@@ -33,6 +38,16 @@ export interface IngestOptions {
   /** Default SERVER_SHARED_SUBSCRIPTION; a broker without shared subscriptions needs dcim/v1/+/+/#. */
   subscription?: string;
   /**
+   * Agent events' own subscription when `subscription` is shared (default `dcim/v1/+/+/event`, on
+   * a persistent connection `<clientId>-events`). Mosquitto restores a persistent session after a
+   * restart but not its shared subscriptions: events an agent replays from store-and-forward before
+   * ingest has subscribed again would reach no subscriber and be lost. A plain subscription of a
+   * persistent session is restored with it, and the broker queues the replay until ingest is back.
+   * Every replica then receives every event (writes are idempotent; each replica's consoles see
+   * every alarm). `null`: events come through `subscription` only (its share of them).
+   */
+  eventSubscription?: string | null;
+  /**
    * MQTT 5 session expiry (s, default 3600): the broker keeps this replica's queue across restarts
    * that short. A replica gone for good keeps receiving its share of a shared subscription until
    * its session expires, so keep this to the longest restart you expect.
@@ -40,6 +55,11 @@ export interface IngestOptions {
   sessionExpirySec?: number;
   /** MQTT protocol version (default 5). 4 (3.1.1) for brokers without MQTT 5, e.g. the demo's embedded aedes; pair it with `subscription`. */
   protocolVersion?: 4 | 5;
+  /**
+   * How long startIngest waits for the broker (ms, default 5000). Without a broker by then it
+   * returns anyway (logged) and subscribes when the broker comes; a refused login is an error.
+   */
+  connectWaitMs?: number;
   /** How often dirty rollup buckets are recomputed (ms, default 5000; 0 = never, call flush). */
   rollupIntervalMs?: number;
   /** MQTT connections in the shared-subscription group (default 16; 1 without `$share/`). */
@@ -84,6 +104,48 @@ interface Pending {
   done: () => void;
 }
 
+/** Events arriving through the shared subscription are acknowledged and left to the events' own subscription. */
+/** The broker refused the login (CONNACK reason code: MQTT 3.1.1 4/5, MQTT 5 134/135...), as opposed to being unreachable. */
+export class BrokerRefusedError extends Error {
+  constructor(readonly brokerUrl: string, readonly reason: string) {
+    super(`MQTT broker ${brokerUrl} refused ingest's connection: ${reason} (check broker.username, broker.passwordEnv and the broker's ACL)`);
+    this.name = 'BrokerRefusedError';
+  }
+}
+
+/**
+ * Connect and subscribe, with `handleMessage` installed before the first packet can arrive (a
+ * persistent session's queued messages come right behind the CONNACK, and mqtt.js's default handler
+ * would acknowledge them unseen). Subscribes again on every reconnect. Resolves true once subscribed,
+ * false when the broker could not be reached within `waitMs` (mqtt.js keeps reconnecting, and the
+ * subscription is made when it connects); rejects when the broker refuses the login.
+ */
+function openConnection(url: string, options: IClientOptions, filter: string, handleMessage: MqttClient['handleMessage'], waitMs: number, log: Logger): { client: MqttClient; ready: Promise<boolean> } {
+  const client = mqtt.connect(url, options);
+  client.handleMessage = handleMessage;
+  let subscribed = false;
+  const ready = new Promise<boolean>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(false), waitMs);
+    client.on('error', (err: Error & { code?: unknown }) => {
+      if (typeof err.code === 'number' && !subscribed) { clearTimeout(timer); reject(new BrokerRefusedError(url, err.message)); return; }
+      log.error({ err: err.message }, 'mqtt error');
+    });
+    // Mosquitto does not restore a shared subscription from its persistence after a restart, while
+    // the session itself comes back (session present), so mqtt.js would not resubscribe and ingest
+    // would silently receive nothing more. Subscribe again on every connect (idempotent).
+    // (`resubscribe: true` makes mqtt.js send it although it believes the topic is subscribed.)
+    client.on('connect', () => {
+      client.subscribe({ [filter]: { qos: 1 }, resubscribe: true } as unknown as string, (err) => {
+        if (err) { log.error({ err: err.message, filter }, 'subscribe failed'); return; }
+        if (!subscribed) { subscribed = true; clearTimeout(timer); resolve(true); }
+      });
+    });
+  });
+  return { client, ready };
+}
+
+const isEventTopic = (topic: string): boolean => topic.endsWith('/event') && parseTopic(topic)?.channel === 'event';
+
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const { store, log } = opts;
   const now = opts.now ?? Date.now;
@@ -92,7 +154,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const maxPoints = opts.maxPointsPerWrite ?? 50_000;
   const slice = Math.max(1, opts.slicePoints ?? 4000);
   const subscription = opts.subscription ?? SERVER_SHARED_SUBSCRIPTION;
-  const connectionCount = subscription.startsWith('$share/') ? Math.max(1, opts.connections ?? 16) : 1;
+  const shared = subscription.startsWith('$share/');
+  const connectionCount = shared ? Math.max(1, opts.connections ?? 16) : 1;
+  const eventSubscription = shared && opts.eventSubscription !== null ? (opts.eventSubscription ?? `${NAMESPACE}/+/+/event`) : null;
   let queue: Pending[] = [];
   let working: Promise<void> | null = null;
   let stopping = false;
@@ -240,31 +304,37 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const n = connectionCount;
   const base = opts.clientId ?? `dcim-server-${hostname()}`;
   const clients: MqttClient[] = [];
-  for (let i = 0; i < n; i++) {
-    const client = await mqtt.connectAsync(opts.brokerUrl, {
-      clientId: n === 1 ? base : `${base}-${i}`,
+  const connections = Array.from({ length: n }, (_, i) => ({ clientId: n === 1 ? base : `${base}-${i}`, filter: subscription }));
+  if (eventSubscription) connections.push({ clientId: `${base}-events`, filter: eventSubscription });
+  const readiness: Promise<boolean>[] = [];
+  for (const { clientId, filter } of connections) {
+    const mainShared = filter === subscription && eventSubscription !== null;
+    const { client, ready } = openConnection(opts.brokerUrl, {
+      clientId,
+      username: opts.username,
+      password: opts.password,
       clean: false,
       protocolVersion: opts.protocolVersion ?? 5,
       ...((opts.protocolVersion ?? 5) === 5 ? { properties: { sessionExpiryInterval: opts.sessionExpirySec ?? 3600 } } : {}),
       reconnectPeriod: 1000,
-    });
-    client.handleMessage = (packet, callback) => {
+    }, filter, (packet, callback) => {
+      if (mainShared && isEventTopic(packet.topic)) { callback(); return; }
       queue.push({ packet, done: () => callback() });
       if (!working) working = work().finally(() => { working = null; });
       else wake?.();
-    };
-    client.on('error', (err) => log.error({ err: err.message }, 'mqtt error'));
-    await client.subscribeAsync(subscription, { qos: 1 });
-    // Mosquitto does not restore a shared subscription from its persistence after a restart, while
-    // the session itself comes back (session present), so mqtt.js would not resubscribe and ingest
-    // would silently receive nothing more. Subscribe again on every reconnect (idempotent).
-    // (`resubscribe: true` makes mqtt.js send it although it believes the topic is subscribed.)
-    client.on('connect', () => {
-      client.subscribe({ [subscription]: { qos: 1 }, resubscribe: true } as unknown as string, (err) => { if (err) log.error({ err: err.message }, 'resubscribe failed'); });
-    });
+    }, opts.connectWaitMs ?? 5000, log);
     clients.push(client);
+    readiness.push(ready);
   }
-  log.info({ broker: opts.brokerUrl, subscription, connections: n }, 'ingest subscribed');
+  let subscribedAll: boolean;
+  try {
+    subscribedAll = (await Promise.all(readiness)).every(Boolean);
+  } catch (err) {
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    throw err;
+  }
+  if (!subscribedAll) log.warn({ broker: opts.brokerUrl }, 'MQTT broker not reachable yet: ingest keeps reconnecting and subscribes when it connects');
+  else log.info({ broker: opts.brokerUrl, subscription, eventSubscription, connections: clients.length }, 'ingest subscribed');
 
   const interval = opts.rollupIntervalMs ?? 5000;
   let flushing: Promise<unknown> = Promise.resolve();

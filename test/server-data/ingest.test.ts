@@ -121,4 +121,63 @@ describe('ingest across a Mosquitto restart', () => {
       await broker.stop();
     }
   });
+  it('starts while the broker is down (logged) and subscribes when it comes: nothing published after that is missed', async () => {
+    const broker = await startMosquitto();
+    await broker.stop();
+    const s = createStore({ kind: 'duckdb', path: ':memory:' });
+    await s.start();
+    const events: AgentEvent[] = [];
+    const ing = await startIngest({ brokerUrl: broker.url, store: s, log: silentLogger, clientId: `srv-late-${process.pid}`, connections: 2, connectWaitMs: 300, rollupIntervalMs: 0, onEvent: (e) => events.push(e) });
+    let p: Publisher | null = null;
+    try {
+      await broker.start();
+      p = await Publisher.connect(broker.url);
+      let seq = 0;
+      // Until ingest has connected (within its 1 s reconnect period), a publish may reach nobody.
+      await waitFor(async () => { seq++; await p!.telemetry(telemetry('agent-l', seq, [load(seq, seq)])); return ing.stats().batches >= 1 || undefined; }, { what: 'ingest connected late', timeoutMs: 20_000, intervalMs: 300 });
+      await p.event(event('agent-l', 1, { kind: 'alarm', ts: T0, message: 'UPS on battery' }));
+      await waitFor(() => events.length === 1 || undefined, { what: 'the event' });
+      expect(events[0]!.message).toBe('UPS on battery');
+    } finally {
+      await p?.close();
+      await ing.stop();
+      await s.stop();
+      await broker.stop();
+    }
+  });
+
+  it('gets every event an agent published after a broker restart before ingest was back (events have a non-shared subscription on the persistent session, which the broker restores)', async () => {
+    const broker = await startMosquitto();
+    const s = createStore({ kind: 'duckdb', path: ':memory:' });
+    await s.start();
+    const clientId = `srv-events-${process.pid}`;
+    const events: AgentEvent[] = [];
+    const open = () => startIngest({ brokerUrl: broker.url, store: s, log: silentLogger, clientId, connections: 2, rollupIntervalMs: 0, onEvent: (e) => events.push(e) });
+    let ing = await open();
+    let p = await Publisher.connect(broker.url);
+    try {
+      await p.event(event('agent-o', 1, { kind: 'fire.transition', ts: T0, message: 'stage 1', zone: 'z1', data: { stage: 1 } }));
+      await waitFor(() => events.length === 1 || undefined, { what: 'the event before the outage' });
+      await p.close();
+      await ing.stop();
+      await broker.stop();
+      await broker.start();
+      // The agent is back first and replays what it held (historical), then goes on live.
+      p = await Publisher.connect(broker.url);
+      for (let seq = 2; seq <= 5; seq++) await p.event(event('agent-o', seq, { kind: 'fire.transition', ts: T0 + seq * 1000, message: `stage ${seq}`, zone: 'z1', data: { stage: seq }, historical: seq < 5 }));
+      ing = await open();
+      await waitFor(() => events.length >= 5 || undefined, { what: 'the four events published while ingest was away', timeoutMs: 10_000 }).catch((err: Error) => { throw new Error(`${err.message}: got ${JSON.stringify(events.map((e) => e.seq))}, stats ${JSON.stringify(ing.stats())}`); });
+      await ing.flush();
+      // Once each, in the agent's order, stored as received batches without a gap.
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(ing.stats().events).toBe(4);
+      expect(await s.gaps({ agent: 'agent-o' })).toEqual([]);
+      expect((await s.batches({ agent: 'agent-o', stream: 'event' })).map((b) => b.seq)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      await p.close();
+      await ing.stop();
+      await s.stop();
+      await broker.stop();
+    }
+  });
 });
