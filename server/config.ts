@@ -43,7 +43,7 @@ export const AlarmRuleConfig = Type.Object({
   class: Type.Optional(Type.Union(['alarm', 'supervisory', 'trouble'].map((c) => Type.Literal(c)), { description: 'default alarm' })),
   latched: Type.Optional(Type.Boolean({ description: 'needs RTN + ACK + RESET' })),
   message: Type.Optional(Type.String({ description: 'alarm text (default: the comparison and value)' })),
-  zone: Type.Optional(Type.String({ description: 'zone for first-out and status' })),
+  zone: Type.Optional(Type.String({ description: 'zone for first-out and status; use the fire zone id (as in the agent fire config) to have the alarm suppressed by design while that zone is isolated (FS-26)' })),
   owners: Type.Optional(Type.Array(Type.String(), { description: 'owners, for notification routing by owner' })),
 }, { additionalProperties: false });
 

@@ -105,6 +105,14 @@ export async function createOps(o: OpsOptions): Promise<Ops> {
       void incidents.linkAlarm(inc.id, al.id, al.ackedAt);
     }
   });
+  // FS-26: a zone isolated by its fire sequence (stage ≥ 1, not a drill) suppresses its consequential
+  // device alarms by design until the zone is reset.
+  bus.on((m) => {
+    if (m.topic !== 'fire') return;
+    const d = m.data as { site?: string; zone?: string; maxStage?: number; drill?: boolean };
+    if (typeof d.site !== 'string' || typeof d.zone !== 'string' || typeof d.maxStage !== 'number') return;
+    alarms.setZoneIsolated(d.site, d.zone, d.maxStage >= 1 && d.drill !== true);
+  });
   // Status re-evaluates on every alarm change.
   bus.on((m) => { if (m.topic === 'alarm' && m.data.change !== 'repeat') status.evaluate(); });
 

@@ -12,6 +12,7 @@ import { AgentConfig, DEFAULT_POLL_GROUP, DEFAULT_POLL_GROUPS, type Device } fro
 import { profileParams, protocolOf, type Profile, type Protocol } from './profile-schema.js';
 import { loadProfiles, type LoadedProfile } from './profiles.js';
 import { devicePoints, type ModbusPointPlan } from './points.js';
+import { fireOrderProblems } from '../fire/config-schema.js';
 import type { PointDef } from '../points/normalise.js';
 
 export interface ResolvedDevice {
@@ -129,14 +130,8 @@ export function loadAgentConfigText(text: string, file: string, opts: { baseDir:
 
 function checkFire(config: AgentConfig, ids: Map<string, number>, at: (s: (string | number)[], m: string) => void): void {
   const fire = config.fire!;
-  const t = fire.thresholds;
-  if (!(t.stage1 < t.stage2)) at(['fire', 'thresholds', 'stage2'], `must be above stage1 (${t.stage1} °C)`);
-  if (!(t.stage2 < t.stage3)) at(['fire', 'thresholds', 'stage3'], `must be above stage2 (${t.stage2} °C)`);
-  if (!(t.watch < t.stage1)) at(['fire', 'thresholds', 'watch'], `must be below stage1 (${t.stage1} °C)`);
-  const zoneIds = new Set<string>();
+  for (const p of fireOrderProblems(fire)) at(['fire', ...p.path], p.message);
   fire.zones.forEach((z, i) => {
-    if (zoneIds.has(z.id)) at(['fire', 'zones', i, 'id'], `duplicate fire zone '${z.id}'`);
-    zoneIds.add(z.id);
     for (const k of ['fireIo', 'bms', 'camera'] as const) {
       const dev = z[k];
       if (dev !== undefined && !ids.has(dev)) at(['fire', 'zones', i, k], `no device '${dev}' in devices`);

@@ -13,7 +13,7 @@ import { canonicalJson } from '../../lib/command-signing.js';
 import type { Role } from '../../lib/mqtt-contract.js';
 
 type Actor = { user: string; role: Role };
-import { FireConfig } from './config-schema.js';
+import { FireConfig, fireOrderProblems } from './config-schema.js';
 import { JOURNAL_FILE, verifyJournalFile } from './journal.js';
 import { configHashOf } from './zone-runtime.js';
 
@@ -41,12 +41,7 @@ export function checkFireSection(raw: unknown): { ok: true; fire: FireConfig } |
     for (const e of [...Value.Errors(FireConfig, fire)].slice(0, 10)) problems.push(`fire${e.path.replace(/\//g, '.')}: ${e.message}`);
     return { ok: false, problems };
   }
-  const t = fire.thresholds;
-  if (!(t.stage1 < t.stage2)) problems.push(`fire.thresholds.stage2: must be above stage1 (${t.stage1} °C)`);
-  if (!(t.stage2 < t.stage3)) problems.push(`fire.thresholds.stage3: must be above stage2 (${t.stage2} °C)`);
-  if (!(t.watch < t.stage1)) problems.push(`fire.thresholds.watch: must be below stage1 (${t.stage1} °C)`);
-  const ids = new Set<string>();
-  fire.zones.forEach((z, i) => { if (ids.has(z.id)) problems.push(`fire.zones.${i}.id: duplicate fire zone '${z.id}'`); ids.add(z.id); });
+  for (const p of fireOrderProblems(fire)) problems.push(`fire.${p.path.join('.')}: ${p.message}`);
   return problems.length ? { ok: false, problems } : { ok: true, fire };
 }
 

@@ -113,3 +113,22 @@ export const FireConfig = Type.Object(
   { additionalProperties: false },
 );
 export type FireConfig = Static<typeof FireConfig>;
+
+/**
+ * The checks a schema cannot express: thresholds in stage order and unique zone ids. One list for
+ * both the agent config loader (agent/config/load.ts) and a runtime change (config-change.ts),
+ * each problem with its path in the `fire` section.
+ */
+export function fireOrderProblems(fire: FireConfig): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const t = fire.thresholds;
+  if (!(t.stage1 < t.stage2)) out.push({ path: ['thresholds', 'stage2'], message: `must be above stage1 (${t.stage1} °C)` });
+  if (!(t.stage2 < t.stage3)) out.push({ path: ['thresholds', 'stage3'], message: `must be above stage2 (${t.stage2} °C)` });
+  if (!(t.watch < t.stage1)) out.push({ path: ['thresholds', 'watch'], message: `must be below stage1 (${t.stage1} °C)` });
+  const ids = new Set<string>();
+  fire.zones.forEach((z, i) => {
+    if (ids.has(z.id)) out.push({ path: ['zones', i, 'id'], message: `duplicate fire zone '${z.id}'` });
+    ids.add(z.id);
+  });
+  return out;
+}

@@ -222,7 +222,8 @@ export class ZoneRuntime {
   private batch(fn: () => void): void {
     if (this.batchDepth === 0) this.batchDirty = false;
     this.batchDepth++;
-    try { fn(); } finally { this.batchDepth--; }
+    this.groupCommit++; // one fsync for the batch's unsynced records (alarms, troubles), at its end
+    try { fn(); } finally { this.batchDepth--; if (--this.groupCommit === 0) this.journal.flush(); }
     if (this.batchDepth === 0 && this.batchDirty) { this.batchDirty = false; this.saveAndPublish(); }
   }
 
@@ -285,7 +286,14 @@ export class ZoneRuntime {
     const persist = changed || effects.length > 0;
     const later = persist && this.batchDepth > 0 && !changed && !effects.some((ef) => ef.type === 'cmd');
     if (persist && !later) { this.journal.saveSnapshot(actor.persisted()); this.batchDirty = false; }
-    for (const ef of effects) this.effect(ef);
+    // Group commit: the effects' journal records (alarms, notifications, decisions) are written
+    // unsynced; the first command's intent fsync covers them before its write goes out, and the
+    // flush below covers the rest before control returns to the event loop. Only the intents hold
+    // up an output; no field write ever precedes the fsync of the records before it. (An event may
+    // be handed to the publisher a few microseconds before its record is fsynced: a power loss in
+    // that window leaves the server knowing one record more than the edge, never less.)
+    this.groupCommit++;
+    try { for (const ef of effects) this.effect(ef); } finally { if (--this.groupCommit === 0) this.journal.flush(); }
     if (persist && !later) this.o.publisher.publishState(this.id, this.stateDoc());
     if (later) this.batchDirty = true;
     this.deadlines?.sync(ctx.deadlines);
@@ -296,18 +304,18 @@ export class ZoneRuntime {
     this.o.onEffect?.(this.id, e);
     switch (e.type) {
       case 'cmd': this.command(e.actuator, e.op, e.intentId, 'machine'); break;
-      case 'journalIntent': this.journal.append('decision.intent', { ...e }); break;
+      case 'journalIntent': this.journal.append('decision.intent', { ...e }, this.grouped()); break;
       case 'journalOutcome': this.journal.append('decision.outcome', { ...e }, { sync: false }); break;
       case 'annunciate':
-        this.journal.append('alarm', { ...e }, { sync: e.priority === 1 });
+        this.journal.append('alarm', { ...e }, e.priority === 1 ? this.grouped() : { sync: false });
         this.publish('alarm', priorityToSeverity(e.priority), e.text, { alarmId: e.alarmId, class: e.class, active: e.active, latched: e.latched, priority: e.priority }, e.rack);
         break;
       case 'notify':
-        this.journal.append('notify', { ...e });
+        this.journal.append('notify', { ...e }, this.grouped());
         this.publish('alarm', 'P1', `notify ${e.channel}: ${e.payload.text}`, { notify: e.channel, ...e.payload });
         break;
       case 'recordHandover':
-        this.journal.append('handover', { ...e });
+        this.journal.append('handover', { ...e }, this.grouped());
         this.publish('fire.transition', 'P1', `zone ${this.id}: fire department in control (${e.reason})`, { handover: true, ...e });
         break;
       case 'journalNote': this.journal.append(`note.${e.kind}`, { ...e.data, at: e.at }, { sync: false }); break;
@@ -317,6 +325,10 @@ export class ZoneRuntime {
       case 'armDeadline': case 'cancelDeadline': break; // timers follow context.deadlines after each event
     }
   }
+
+  /** Effects run inside process() (group commit): fsynced by the next intent or process()'s flush. */
+  private groupCommit = 0;
+  private grouped(): { sync: boolean } { return { sync: this.groupCommit === 0 }; }
 
   private command(actuator: string, op: string, intentId: string, cause: string): void {
     const act = this.actuation!;

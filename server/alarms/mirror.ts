@@ -35,7 +35,7 @@ function priorityOf(p: unknown, severity: string | undefined): Priority {
 /** Edge alarm ids are per fire zone (each zone has its own `channel:1/bms`): the key includes the zone. */
 export function edgeKey(site: string, agent: string, zone: string | undefined, alarmId: string): string { return `edge:${site}:${agent}:${zone ?? '-'}:${alarmId}`; }
 
-export interface EdgeAlarmFields { alarmId: string; class?: unknown; priority?: unknown; active?: unknown; acked?: unknown; latched?: unknown; state?: unknown; text?: unknown; rack?: unknown; lifeSafety?: unknown; firstOut?: unknown; drill?: unknown; shelved?: unknown }
+export interface EdgeAlarmFields { alarmId: string; class?: unknown; priority?: unknown; active?: unknown; acked?: unknown; latched?: unknown; state?: unknown; text?: unknown; rack?: unknown; lifeSafety?: unknown; firstOut?: unknown; drill?: unknown; shelved?: unknown; chattering?: unknown }
 
 /** Build the mirrored alarm from edge fields; `prev` keeps what the edge does not repeat (acked, first time). */
 export function buildEdgeAlarm(site: string, agent: string, zone: string | undefined, f: EdgeAlarmFields, ts: number, message: string, severity: string | undefined, prev?: Alarm): Alarm {
@@ -62,7 +62,7 @@ export function buildEdgeAlarm(site: string, agent: string, zone: string | undef
     lifeSafety: typeof f.lifeSafety === 'boolean' ? f.lifeSafety : priority === 'P1', latched, state, active, silenced: prev?.silenced ?? false,
     firstOut: typeof f.firstOut === 'boolean' ? f.firstOut : prev?.firstOut ?? false, zone: zone ?? prev?.zone,
     rack: f.rack !== undefined && f.rack !== null ? String(f.rack) : prev?.rack, device: prev?.device,
-    count: (prev?.count ?? 0) + (active && !prev?.active ? 1 : 0), firstAt: prev?.firstAt ?? ts, lastAt: ts, chattering: false, owners: prev?.owners ?? [],
+    count: (prev?.count ?? 0) + (active && !prev?.active ? 1 : 0), firstAt: prev?.firstAt ?? ts, lastAt: ts, chattering: typeof f.chattering === 'boolean' ? f.chattering : prev?.chattering ?? false, owners: prev?.owners ?? [],
     drill: f.drill === true || (prev?.drill ?? false), incidentId: prev?.incidentId,
   };
   if (active) a.activeSince = prev?.active ? prev.activeSince : ts; else a.clearedAt = prev && !prev.active ? prev.clearedAt : ts;

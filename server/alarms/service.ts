@@ -36,7 +36,9 @@ export class AlarmService {
   /** The raw condition of server alarms (the alarm's `active` may lag it by the off-delay). */
   private readonly raw = new Map<string, boolean>();
   private readonly minAnnunciationMs: number;
-  readonly kpi = { annunciated: 0, floods: 0, chatterFlags: 0, mirrored: 0 };
+  /** FS-26 design suppression: zones (site/zone) isolated by their fire sequence → the suppressing cause. */
+  private readonly isolatedZones = new Map<string, string>();
+  readonly kpi = { annunciated: 0, floods: 0, chatterFlags: 0, mirrored: 0, suppressed: 0 };
 
   constructor(private readonly repos: Repos, private readonly bus: Bus, private readonly log: Logger, private readonly opts: AlarmServiceOptions) {
     this.flood = new FloodTracker(opts.floodThreshold ?? 10, opts.floodWindowMs ?? 600_000, 5);
@@ -91,10 +93,16 @@ export class AlarmService {
     return n;
   }
 
-  /** Probable root cause for a flood: the highest-ranked first-out alarm, else the highest-ranked active alarm. */
+  /**
+   * Probable root cause for a flood: the highest-ranked active alarm (class, then priority); among
+   * those of that rank, the first-out. A first-out of lower rank (the P2 thermal watch that came
+   * before the P1 stage alarm) never heads the group: the operator must see the P1 at the top.
+   */
   private rootCandidate(): string {
     const active = [...this.alarms.values()].filter((a) => a.active && isa.isAnnunciated(a.state)).sort(isa.compareAlarms);
-    return (active.find((a) => a.firstOut) ?? active[0])?.id ?? '';
+    const top = active[0];
+    if (!top) return '';
+    return (active.find((a) => a.firstOut && a.class === top.class && a.priority === top.priority) ?? top).id;
   }
 
   /** A server-side condition is on or off (idempotent per key; repeats update count and lastAt). */
@@ -130,9 +138,66 @@ export class AlarmService {
       return a;
     }
     const prev = a;
+    // An activation in a zone its fire sequence has isolated is consequential: suppressed by design
+    // (tracked, never annunciated) and grouped under the zone's stage alarm (FS-26).
+    if (active && !a.active) a = this.suppressIfConsequential(a, now);
     let n = isa.condition({ ...a, message: spec.message }, active, now, moreSevere);
     if (n.state === 'UNACK' && prev.state !== 'UNACK') n = this.annunciate(n, now);
     return this.save(n, active ? 'active' : 'cleared', undefined, prev);
+  }
+
+  /**
+   * FS-26: a consequential alarm is a server alarm of a device in an isolated zone (the UPS and
+   * BMS alarms that follow the power cut), neither P1 nor life-safety, nor a drill's.
+   */
+  private consequentialOf(a: Alarm): string | null {
+    if (a.source !== 'server' || !a.zone || !a.device || a.lifeSafety || a.priority === 'P1' || a.drill) return null;
+    return this.isolatedZones.get(`${a.site}/${a.zone}`) ?? null;
+  }
+
+  /** The zone's stage alarm (the edge's highest-ranked active alarm there), which consequential alarms are grouped under. */
+  private stageAlarmOf(site: string, zone: string): string | undefined {
+    return [...this.alarms.values()].filter((x) => x.source === 'edge' && x.site === site && x.zone === zone && x.active).sort(isa.compareAlarms)[0]?.id;
+  }
+
+  private suppressIfConsequential(a: Alarm, now: number): Alarm {
+    const by = this.consequentialOf(a);
+    if (!by || a.state === 'DSUPR' || a.state === 'SHLVD' || a.state === 'OOSRV') return a;
+    this.kpi.suppressed++;
+    const groupId = this.stageAlarmOf(a.site, a.zone!);
+    return { ...isa.suppress(a, by, now), ...(groupId ? { groupId } : {}) };
+  }
+
+  /**
+   * A zone's fire sequence isolated it (stage ≥ 1, not a drill) or was reset. While isolated, its
+   * consequential alarms standing or to come are suppressed by design; after the reset they return
+   * to their state by condition (annunciated if still active), so nothing is lost (FS-26).
+   */
+  setZoneIsolated(site: string, zone: string, isolated: boolean): void {
+    const k = `${site}/${zone}`;
+    const now = this.opts.now();
+    if (isolated) {
+      if (this.isolatedZones.has(k)) return;
+      const by = `zone-isolated:${k}`;
+      this.isolatedZones.set(k, by);
+      this.log.info({ site, zone }, 'zone isolated: its consequential device alarms are suppressed by design (FS-26)');
+      for (const a of [...this.alarms.values()]) {
+        if (a.site !== site || a.zone !== zone || !a.active) continue;
+        const n = this.suppressIfConsequential(a, now);
+        if (n !== a) this.save(n, 'suppress', undefined, a);
+      }
+      return;
+    }
+    const by = this.isolatedZones.get(k);
+    if (!by) return;
+    this.isolatedZones.delete(k);
+    for (const a of [...this.alarms.values()]) {
+      if (a.suppressedBy !== by) continue;
+      let n = isa.unsuppress(a, now);
+      if (n.groupId) { n = { ...n }; delete n.groupId; }
+      if (n.state === 'UNACK') n = this.annunciate(n, now);
+      this.save(n, 'unsuppress', undefined, a);
+    }
   }
 
   private apply(id: string, fn: (a: Alarm) => Alarm, change: string, actor?: AlarmActor): Alarm {
@@ -166,11 +231,14 @@ export class AlarmService {
   /** Mirror an edge alarm exactly as reported (the edge is the authority); unchanged reports are ignored. */
   mirror(a: Alarm): Alarm {
     const prev = this.alarms.get(a.id);
-    if (prev && prev.state === a.state && prev.active === a.active && prev.priority === a.priority && prev.message === a.message && prev.count === a.count) return prev;
+    if (prev && prev.state === a.state && prev.active === a.active && prev.priority === a.priority && prev.message === a.message && prev.count === a.count && prev.chattering === a.chattering) return prev;
     const now = this.opts.now();
     let n = a;
     this.kpi.mirrored++;
-    if (n.state === 'UNACK' && prev?.state !== 'UNACK') {
+    // The edge does not announce again a trouble or supervisory alarm that comes back while still
+    // unacknowledged (RTNUN → UNACK, FS-26): neither does its mirror (no count, no flood stamp).
+    const quietReturn = prev?.state === 'RTNUN' && n.state === 'UNACK' && n.priority !== 'P1' && n.class !== 'alarm' && !n.lifeSafety;
+    if (n.state === 'UNACK' && prev?.state !== 'UNACK' && !quietReturn) {
       this.kpi.annunciated++;
       n = { ...n, firstOut: n.firstOut || (Boolean(n.zone) && ![...this.alarms.values()].some((o) => o.id !== n.id && o.zone === n.zone && o.active && isa.isAnnunciated(o.state))) };
       const r = this.flood.annunciate(now, n.id, () => this.rootCandidate());

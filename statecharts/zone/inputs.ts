@@ -6,6 +6,7 @@ import { confirmed, expireFeedback, rearmBackstops, recomputeIsolation } from '.
 import { checkHold, raise, releaseDueNozzles, releaseGasIfDue, startGas, armT3IfSettled, armT4IfFlowing } from './stages.js';
 import { actuatorKind, confirms, type Tx } from './tx.js';
 import { unshelve } from './shelve.js';
+import { offDelayOver } from './chatter.js';
 import type { IoSource, Stage, ZoneContext, ZoneEvent } from './types.js';
 
 /** Every deadline that fell due by `tx.now` (TICK, DEADLINE or any later event). */
@@ -20,6 +21,7 @@ export function timers(tx: Tx): void {
     if (at > tx.now) continue;
     if (name.startsWith('shelve:')) { unshelve(tx, name.slice('shelve:'.length)); continue; }
     if (name.startsWith('ioGrace:')) { ioGraceOver(tx, name.slice('ioGrace:'.length)); continue; }
+    if (name.startsWith('alarmOff:')) { offDelayOver(tx, name.slice('alarmOff:'.length)); continue; }
     if (name.startsWith('bypass:')) {
       const key = name.slice('bypass:'.length);
       const b = c.bypasses[key];
@@ -114,9 +116,11 @@ export function onChannel(tx: Tx, ev: Extract<ZoneEvent, { type: 'CHANNEL.FAULT'
     const id = `channel:${ev.rack}/${ev.channel}`;
     const text = `rack ${ev.rack} ${ev.channel}: ${ev.reason}`;
     // a trouble whose reason changed (stale → suspect_stuck, stale → bad) is a new condition: the
-    // operator must see the present reason, not the first one
-    if (c.alarms[id]?.active && c.alarms[id]!.text !== text) tx.clear(id);
-    tx.alarm(id, 'trouble', 3, text, { rack: ev.rack, ...suppressor(c, ev.channel) });
+    // operator must see the present reason, not the first one (at once, even through a chatter
+    // off-delay, and annunciated even if the first one is not acknowledged yet)
+    const renew = c.alarms[id]?.active === true && c.alarms[id]!.text !== text;
+    if (renew) tx.clear(id, { immediate: true });
+    tx.alarm(id, 'trouble', 3, text, { rack: ev.rack, renew, ...suppressor(c, ev.channel) });
   } else if (ev.type === 'CHANNEL.DEGRADED') {
     if (ev.validCount === 0) {
       tx.alarm(`impairment:${ev.rack}`, 'supervisory', 1, `zone ${c.zone} impaired: rack ${ev.rack} has no valid detection channel — fire watch required`, { rack: ev.rack });
@@ -211,7 +215,7 @@ export function onGasStore(tx: Tx, pct: number): void {
   if (pct < 90) {
     const dead = pct < 50;
     // re-annunciate when it crosses into "inoperative"
-    if (dead && c.alarms.gasStoreLow?.active && c.alarms.gasStoreLow.priority !== 1) tx.clear('gasStoreLow');
+    if (dead && c.alarms.gasStoreLow?.active && c.alarms.gasStoreLow.priority !== 1) tx.clear('gasStoreLow', { immediate: true });
     tx.alarm('gasStoreLow', 'supervisory', dead ? 1 : 2, `gas store low, zone ${c.zone}: ${Math.round(pct)} % of nominal${dead ? ' — gas inoperative' : ''}; refill or designate the reserve`);
   } else tx.clear('gasStoreLow');
 }

@@ -4,7 +4,8 @@
  * the injected, named actions (journalIntent, cmd, annunciate, ...). Nothing here does I/O.
  */
 import type { FeedbackTimeouts } from '../params.js';
-import type { AlarmClass, Effect, Priority, ZoneContext } from './types.js';
+import { alwaysAnnunciated, CHATTER_COUNT, CHATTER_OFF_DELAY_MS, CHATTER_WINDOW_MS, offDelayName, recentActivations } from './chatter.js';
+import type { AlarmClass, AlarmRecord, Effect, Priority, ZoneContext } from './types.js';
 
 /** The kind of an actuator id: rack.3.spray → spray, room.upstream.breaker → upstream.breaker. */
 export function actuatorKind(actuator: string): string {
@@ -122,28 +123,68 @@ export class Tx {
     this.fx.push({ type: 'notify', channel, payload: { zone: this.ctx.zone, text, stage: this.ctx.stage, at: this.now } });
   }
 
-  /** Raise (or re-raise) an alarm; annunciated once while it stays active. */
-  alarm(id: string, cls: AlarmClass, priority: Priority, text: string, o: { rack?: number; latched?: boolean; suppressedBy?: string } = {}): void {
+  /**
+   * Raise (or re-raise) an alarm; annunciated once while it stays active. ISA-18.2: an alarm that
+   * returned to normal but is still unacknowledged and becomes active again (RTN-unack → active-unack)
+   * is not annunciated again, only journalled, unless it is a fire alarm or P1, its priority rose, or
+   * the caller says it is a new condition (`renew`). FS-26: its activations are counted; ≥ 3 within
+   * 60 s flag it chattering, and coming back within the off-delay of a chattering alarm is silent.
+   */
+  alarm(id: string, cls: AlarmClass, priority: Priority, text: string, o: { rack?: number; latched?: boolean; suppressedBy?: string; renew?: boolean } = {}): void {
     const cur = this.ctx.alarms[id];
-    if (cur?.active) return;
-    if (o.suppressedBy && cls !== 'alarm' && priority !== 1) {
+    const lifeSafety = alwaysAnnunciated(cls, priority);
+    if (cur?.active) {
+      // FS-26: back within the off-delay: for the operator it never returned to normal
+      if (this.ctx.deadlines[offDelayName(id)] !== undefined) {
+        this.cancel(offDelayName(id));
+        this.ctx.alarms[id] = { ...cur, ...this.activation(id, cur, lifeSafety) };
+      }
+      return;
+    }
+    if (o.suppressedBy && !lifeSafety) {
       // FS-26 consequential: kept for the record and the reset check, never annunciated
       this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: true, latched: false, at: this.now, suppressedBy: o.suppressedBy, ...(o.rack !== undefined ? { rack: o.rack } : {}) };
       return;
     }
     const latched = o.latched ?? false;
     const shelved = cur?.shelved && cur.shelved.until > this.now ? cur.shelved : undefined;
-    this.ctx.alarms[id] = { class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}), ...(shelved ? { shelved } : {}) };
+    // the operator has not acknowledged it yet: it is still on their list, a new sound adds nothing
+    const quiet = cur !== undefined && !cur.acked && !cur.suppressedBy && !lifeSafety && !o.renew && priority >= cur.priority;
+    this.ctx.alarms[id] = {
+      class: cls, priority, text, active: true, acked: false, latched, at: this.now, ...(o.rack !== undefined ? { rack: o.rack } : {}), ...(shelved ? { shelved } : {}),
+      ...this.activation(id, cur, lifeSafety),
+    };
     // A shelved alarm is tracked (its condition, its record) but not annunciated again (FS-25).
     if (shelved) return;
+    if (quiet) { this.note('alarmReactivated', { alarmId: id, priority, text }); return; }
     this.fx.push({ type: 'annunciate', alarmId: id, class: cls, priority, text, active: true, at: this.now, latched, ...(o.rack !== undefined ? { rack: o.rack } : {}) });
   }
 
-  /** Return-to-normal of an alarm (it stays listed until acknowledged or, if latched, reset). */
-  clear(id: string): void {
+  /** FS-26: the activation history and chattering flag after an activation now; journalled once per episode. */
+  private activation(id: string, cur: AlarmRecord | undefined, lifeSafety: boolean): Pick<AlarmRecord, 'activations' | 'chattering'> {
+    if (lifeSafety) return {};
+    const activations = recentActivations(cur?.activations, this.now);
+    if (cur?.chattering) return { activations, chattering: true };
+    if (activations.length < CHATTER_COUNT) return { activations };
+    this.note('alarmChattering', { alarmId: id, activations: activations.length, windowMs: CHATTER_WINDOW_MS, offDelayMs: CHATTER_OFF_DELAY_MS });
+    return { activations, chattering: true };
+  }
+
+  /**
+   * Return-to-normal of an alarm (it stays listed until acknowledged or, if latched, reset).
+   * FS-26: a chattering alarm's return is held by an off-delay (`alarmOff:{id}`) unless `immediate`
+   * (the off-delay ran out, or the caller replaces the condition at once); latched alarms are not
+   * held (they stay listed until reset anyway, and RESET clears them at once).
+   */
+  clear(id: string, o: { immediate?: boolean } = {}): void {
     const cur = this.ctx.alarms[id];
     if (!cur || !cur.active) return;
     if (cur.suppressedBy) { delete this.ctx.alarms[id]; return; } // never annunciated: nothing to return to normal
+    if (cur.chattering && !cur.latched && !o.immediate) {
+      if (this.ctx.deadlines[offDelayName(id)] === undefined) this.arm(offDelayName(id), this.now + CHATTER_OFF_DELAY_MS);
+      return;
+    }
+    this.cancel(offDelayName(id));
     this.ctx.alarms[id] = { ...cur, active: false };
     if (cur.shelved && cur.shelved.until > this.now) return; // shelved: no return-to-normal annunciation either
     this.fx.push({ type: 'annunciate', alarmId: id, class: cur.class, priority: cur.priority, text: cur.text, active: false, at: this.now, latched: cur.latched });

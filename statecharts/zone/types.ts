@@ -137,6 +137,13 @@ export interface AlarmRecord {
   suppressedBy?: string;
   /** FS-25: shelved by an operator until `until`; not annunciated again while shelved */
   shelved?: { by: string; reason: string; until: number };
+  /**
+   * FS-26: times it became active within the last chatter window, oldest first, at most 5 (absent
+   * for fire alarms and P1, and in records older than this field)
+   */
+  activations?: number[];
+  /** FS-26: became active ≥ 3 times within 60 s; its return to normal is held by an off-delay */
+  chattering?: true;
 }
 
 export interface Bypass { rack: number; channel: string; permitId: string; actor: string; reason: string; expiresAt: number }

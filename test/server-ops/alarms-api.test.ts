@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Point } from '../../lib/points.js';
-import { testServer, type TestServer } from './helper.js';
+import { agentEvent, testServer, type TestServer } from './helper.js';
 
 let s: TestServer | null = null;
 afterEach(async () => { await s?.close(); s = null; });
@@ -153,6 +153,75 @@ describe('alarm lifecycle over the API', () => {
     expect(summary.flood).toMatchObject({ rootId: root.id, count: 25 });
     clock.advance(600_000); await ops.tick();
     expect(floods[1]).toMatchObject({ state: 'end' });
+  });
+
+  test('FS-26 flood root: a P2 watch first out, then the P1 stage alarm and its consequential alarms → the P1 heads the group, not the earlier watch', async () => {
+    s = await testServer();
+    const { ops, clock } = s;
+    const floods: { state: string; rootId?: string }[] = [];
+    ops.bus.on((m) => { if (m.topic === 'flood') floods.push(m.data as never); });
+    ops.alarms.setCondition({ key: 'watch', site: 'sim1', type: 'fire.watch', message: 'rack 3 watch 55 °C', class: 'alarm', priority: 'P2', zone: 'z1' }, true);
+    clock.advance(2000);
+    ops.alarms.setCondition({ key: 'stage1', site: 'sim1', type: 'fire.stage', message: 'stage 1: isolated', class: 'alarm', priority: 'P1', zone: 'z1' }, true);
+    for (let i = 0; i < 12; i++) {
+      clock.advance(1000);
+      ops.alarms.setCondition({ key: `c${i}`, site: 'sim1', type: `ups.${i}`, message: `consequential ${i}`, class: 'trouble', priority: 'P3', zone: 'z1' }, true);
+    }
+    const watch = ops.alarms.byKeyGet('watch')!;
+    const stage = ops.alarms.byKeyGet('stage1')!;
+    expect(watch.firstOut).toBe(true);
+    expect(floods[0]).toMatchObject({ state: 'start', rootId: stage.id });
+    expect(ops.alarms.list().filter((a) => a.groupId === stage.id).length).toBeGreaterThan(0);
+    expect(ops.alarms.list().some((a) => a.groupId === watch.id)).toBe(false);
+  });
+
+  test('FS-26 consequential: stage 1 isolates zone BR1 → its UPS and BMS alarms that follow are suppressed by design and grouped under the stage alarm; zone BR2 and P1 alarms are not; after the reset the ones still active are annunciated', async () => {
+    s = await testServer({
+      alarms: {
+        rules: [
+          { id: 'br1.ups.battery', device: 'ups-br1', point: 'ups.status.onBattery', op: '==' as const, limit: true, priority: 'P3' as const, zone: 'BR1' },
+          { id: 'br1.bms.current', device: 'bms-br1', point: 'rack.3.current', op: '<' as const, limit: 1, priority: 'P3' as const, zone: 'BR1', class: 'trouble' as const },
+          { id: 'br1.smoke', device: 'fire-br1', point: 'room.smoke', op: '==' as const, limit: true, priority: 'P1' as const, zone: 'BR1', class: 'alarm' as const },
+          { id: 'br2.ups.battery', device: 'ups-br2', point: 'ups.status.onBattery', op: '==' as const, limit: true, priority: 'P3' as const, zone: 'BR2' },
+        ],
+      },
+    });
+    const { ops, clock } = s;
+    const annunciatedBefore = () => ops.alarms.kpi.annunciated;
+    // a UPS alarm standing before the incident
+    ops.onPoints([pt('ups-br1', 'ups.status.onBattery', true, clock.t)]);
+    const ups = ops.alarms.byKeyGet('rule:sim1:br1.ups.battery')!;
+    expect(ups.state).toBe('UNACK');
+    // the edge: stage-1 alarm and transition for zone BR1
+    clock.advance(1000);
+    ops.onEvent(agentEvent({ kind: 'alarm', zone: 'BR1', ts: clock.t, severity: 'P1', message: 'stage 1: isolated', data: { alarmId: 'stage1', class: 'alarm', active: true, latched: true, priority: 1 } }));
+    ops.onEvent(agentEvent({ kind: 'fire.transition', zone: 'BR1', ts: clock.t, message: 'stage 1', data: { stage: 1 } }));
+    const stageAlarm = ops.alarms.list({ zone: 'BR1' }).find((a) => a.source === 'edge')!;
+    expect(stageAlarm.priority).toBe('P1');
+    expect(ops.alarms.get(ups.id)).toMatchObject({ state: 'DSUPR', suppressedBy: 'zone-isolated:sim1/BR1', groupId: stageAlarm.id, active: true });
+    // what the power cut brings: rack current gone (BMS), and smoke (P1), in BR1; a UPS alarm in BR2
+    const n0 = annunciatedBefore();
+    clock.advance(1000);
+    ops.onPoints([pt('bms-br1', 'rack.3.current', 0, clock.t), pt('fire-br1', 'room.smoke', true, clock.t), pt('ups-br2', 'ups.status.onBattery', true, clock.t)]);
+    const bms = ops.alarms.byKeyGet('rule:sim1:br1.bms.current')!;
+    expect(bms).toMatchObject({ state: 'DSUPR', groupId: stageAlarm.id, active: true });
+    expect(ops.alarms.byKeyGet('rule:sim1:br1.smoke')!.state).toBe('UNACK'); // P1: never suppressed
+    expect(ops.alarms.byKeyGet('rule:sim1:br2.ups.battery')!.state).toBe('UNACK'); // another zone
+    expect(annunciatedBefore() - n0).toBe(2);
+    // the operator's list shows the consequential ones as suppressed by design, under the stage alarm
+    const listed = (await s.as('viewer', 'GET', '/api/alarms')).json() as { id: string; state: string; groupId?: string }[];
+    expect(listed.find((a) => a.id === bms.id)).toMatchObject({ state: 'DSUPR', groupId: stageAlarm.id });
+    // the BMS current returns while suppressed; the UPS stays on battery; then the zone is reset
+    clock.advance(120_000);
+    ops.onPoints([pt('bms-br1', 'rack.3.current', 20, clock.t)]);
+    await ops.tick();
+    const n1 = annunciatedBefore();
+    ops.onEvent(agentEvent({ kind: 'fire.transition', zone: 'BR1', ts: clock.t, message: 'reset', data: { stage: -1 } }));
+    expect(ops.alarms.get(ups.id)).toMatchObject({ state: 'UNACK', active: true });
+    expect(ops.alarms.get(ups.id)!.suppressedBy).toBeUndefined();
+    expect(ops.alarms.get(ups.id)!.groupId).toBeUndefined();
+    expect(ops.alarms.get(bms.id)!.state).toBe('NORM');
+    expect(annunciatedBefore() - n1).toBe(1);
   });
 
   test('chatter: a point toggling 5 times a minute → one annunciation and a chattering flag', async () => {

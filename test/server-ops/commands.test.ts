@@ -106,6 +106,26 @@ describe('commands to the edge', () => {
     expect(s.ops.alarms.list({ zone: 'z3', includeNormal: true })[0]).toMatchObject({ state: 'NORM', active: false });
   });
 
+  test('FS-26 the chattering flag of an edge alarm (zone document) is mirrored; a document without it keeps the last known value', async () => {
+    s = await testServer({ agents: [{ id: 'agent-1', key: KEY }] });
+    const rec = (extra: Record<string, unknown>) => ({ stage: -1, alarms: { 'channel:4/probeA': { class: 'trouble', priority: 3, text: 'rack 4 probeA: open circuit', active: true, acked: false, latched: false, ...extra } } });
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({ chattering: false }));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]).toMatchObject({ state: 'UNACK', chattering: false });
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({ chattering: true, activations: [1, 2, 3] }));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]!.chattering).toBe(true);
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({}));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]!.chattering).toBe(true);
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({ chattering: false }));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]!.chattering).toBe(false);
+    // back to normal unacknowledged, then active again: the edge does not announce it again, nor does the server
+    const n = s.ops.alarms.kpi.annunciated;
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({ active: false }));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]!.state).toBe('RTNUN');
+    s.ops.onFireState('sim1', 'agent-1', 'z1', rec({ active: true }));
+    expect(s.ops.alarms.list({ zone: 'z1' })[0]!.state).toBe('UNACK');
+    expect(s.ops.alarms.kpi.annunciated).toBe(n);
+  });
+
   test('fd.handover / fd.release go to the edge and are journaled in the zone incident with who and to whom', async () => {
     s = await testServer({ agents: [{ id: 'agent-1', key: KEY }] });
     const sent = capture(s);

@@ -11,31 +11,15 @@
  * a rack whose contacts stay closed really carries current (≈ 115 A once it is the last one closed).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ZoneStateDoc } from '../../../agent/fire/publish.js';
-import type { ActuatorRecord, AlarmRecord, ZoneContext } from '../../../statecharts/zone/types.js';
-import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
+import { alarm, probes, rackTruth, rigPerTest, roomTruth, zdoc } from '../support/site-helpers.js';
+import type { SiteRig } from '../support/site-rig.js';
 
-let rig: SiteRig | null = null;
-afterEach(async () => { await rig?.close(); rig = null; });
+const site = rigPerTest();
+const start = site.start;
+afterEach(site.close);
 
 const ON_BATTERY_LOAD = { pduRacks: 12 };
 
-/** The zone's state document (`state/fire/z1`), typed as the machine keeps it. */
-type Doc = Omit<ZoneStateDoc, 'alarms' | 'actuators' | 'thermal' | 'fdControl'> & {
-  alarms: Record<string, AlarmRecord>; actuators: Record<string, ActuatorRecord>; thermal: ZoneContext['thermal']; fdControl: ZoneContext['fdControl'];
-};
-const zdoc = (r: SiteRig) => r.zone().stateDoc() as unknown as Doc;
-
-async function start(o: SiteRigOptions): Promise<SiteRig> {
-  rig = await startSiteRig(o);
-  const r = rig;
-  await r.until(() => !r.zone().isRecovering || undefined, 'zone operational');
-  return r;
-}
-
-const rackTruth = (r: SiteRig, i: number) => r.sim.truth({ devices: false }).rooms[0]!.racks[i - 1]!;
-const roomTruth = (r: SiteRig) => r.sim.truth({ devices: false }).rooms[0]!;
-const alarm = (r: SiteRig, id: string) => zdoc(r).alarms[id];
 /** Sim times (s) of the writes of `point` with value 1 (or 0). */
 const writeTimes = (r: SiteRig, point: string, value = 1) =>
   r.writeLog().filter((w) => w.point === point && (w.value === true || w.value === 1 ? 1 : 0) === value).map((w) => w.simTimeS);
@@ -65,8 +49,7 @@ const journalSummary = (r: SiteRig) => r.journal().filter((j) => j.type !== 'ala
   .map((j) => `${j.seq} ${j.type} ${[j.data.actuator, j.data.op, j.data.attempt, j.data.cause, j.data.result ?? j.data.outcome, j.data.event, j.data.stage].filter((x) => x !== undefined && x !== null).join(' ')}`).join('\n');
 
 async function stage1OnRack1(r: SiteRig): Promise<void> {
-  await r.force('rack.1.probe.a.temperature', 65);
-  await r.force('rack.1.probe.b.temperature', 65);
+  await probes(r, 1, 65);
   await r.until(() => r.stage() >= 1, 'stage 1');
 }
 
@@ -154,8 +137,7 @@ describe('FS-12 command → feedback → fault against the simulated plant', () 
     await r.fault({ kind: 'ups-fault', zone: 'z1', mode: 'rectifier' });
     await r.fault({ kind: 'actuator', room: 'BR1', rack: 1, actuator: 'breaker', mode: 'welded' });
     await r.fault({ kind: 'actuator', room: 'BR1', actuator: 'upstream', mode: 'stuck' });
-    await r.force('rack.1.probe.a.temperature', 85);
-    await r.force('rack.1.probe.b.temperature', 85);
+    await probes(r, 1, 85);
     await r.until(() => zdoc(r).fdControl ?? undefined, 'hand-over to the fire department');
 
     const doc = zdoc(r);
@@ -245,8 +227,7 @@ describe('FS-12 command → feedback → fault against the simulated plant', () 
     expect(rackTruth(r, 1).curtain).toMatchObject({ cmd: true, active: false, feedback: false });
     expect(writeTimes(r, 'room.upstream.breaker.open.cmd')).toEqual([]); // isolation itself is fine
 
-    await r.force('rack.1.probe.a.temperature', 85);
-    await r.force('rack.1.probe.b.temperature', 85);
+    await probes(r, 1, 85);
     await r.until(() => rackTruth(r, 1).nozzleDischargedAtS !== null || undefined, 'nozzle discharged in the plant');
     expect(r.stage()).toBeGreaterThanOrEqual(3);
     expect(r.writes()).toContain('rack.1.nozzle.release.cmd=1');
@@ -258,8 +239,7 @@ describe('FS-12 command → feedback → fault against the simulated plant', () 
       fire: { feedback: { dischargeMs: 1500 }, timings: { t3Ms: 1000 } },
     });
     await r.fault({ kind: 'actuator', room: 'BR1', rack: 1, actuator: 'nozzle', mode: 'stuck' });
-    await r.force('rack.1.probe.a.temperature', 85);
-    await r.force('rack.1.probe.b.temperature', 85);
+    await probes(r, 1, 85);
     await r.until(() => alarm(r, 'actuatorFailed:rack.1.nozzle') || undefined, 'nozzle failed');
     await r.until(() => (r.stage() >= 4 && rackTruth(r, 1).spray.active) || undefined, 'water flowing');
 
@@ -280,8 +260,7 @@ describe('FS-12 command → feedback → fault against the simulated plant', () 
       fire: { feedback: { waterMs: 1500 }, timings: { t3Ms: 1000 } },
     });
     await r.fault({ kind: 'water-supply-lost', room: 'BR1' });
-    await r.force('rack.1.probe.a.temperature', 85);
-    await r.force('rack.1.probe.b.temperature', 85);
+    await probes(r, 1, 85);
     await r.until(() => r.stage() === 5 || undefined, 'stage 5');
 
     expect(roomTruth(r).waterSupplyOk).toBe(false);

@@ -51,10 +51,6 @@ async function serverView(r: SiteRig): Promise<{ ops: Ops; sync(): void; alarm(e
 const alarmEvents = (r: SiteRig, id: string): AgentEvent[] => r.sub.events.filter((e) => e.kind === 'alarm' && e.data?.alarmId === id);
 const edgeAlarm = (r: SiteRig, id: string) => r.zone().stateDoc().alarms[id] as { class: string; priority: number; active: boolean; acked: boolean; latched: boolean } | undefined;
 
-async function operational(r: SiteRig): Promise<void> {
-  await r.until(() => (!r.zone().isRecovering && (r.zone().stateDoc().state as { life?: string } | null)?.life === 'operational') || undefined, 'zone z1 operational');
-}
-
 async function heat(r: SiteRig, rack = 1, c = HEAT): Promise<void> {
   await r.force(`rack.${rack}.probe.a.temperature`, c);
   await r.force(`rack.${rack}.probe.b.temperature`, c);
@@ -65,7 +61,7 @@ describe('FS-24 signal classes and ordering', () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, fire: { feedback: { curtainMs: 1000 } }, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
     const view = await serverView(r);
-    await operational(r);
+    await r.operational();
     // The supervisories come first in time (gas store at 80 %, lock-off closed), then the BMS link
     // drops, then the rack heats; the curtain of rack 1 is jammed (actuator failure, a P1 alarm).
     await r.fault({ kind: 'gas-store-low', room: 'BR1', pressurePct: 80 });
@@ -123,7 +119,7 @@ describe('FS-24 life-safety priorities', () => {
   it('FS-24 off-gas stage 0 and a nozzle discharge are P1 alarms (latched)', async () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, camera: false, fire: { timings: { nozzlePreDischargeMs: 500, t3Ms: 600_000 } }, site: { actuators: { curtainS: 0.3, nozzleS: 0.3 } } });
     const r = rig;
-    await operational(r);
+    await r.operational();
     await r.fault({ kind: 'offgas-only', room: 'BR1', rack: 1 });
     await r.until(() => edgeAlarm(r, 'stage0')?.active || undefined, 'stage-0 alarm');
     await heat(r, 1, 85);
@@ -141,7 +137,7 @@ describe('FS-25 ISA-18.2 state model, life-safety alarms never shelved', () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
     const view = await serverView(r);
-    await operational(r);
+    await r.operational();
     await heat(r);
     await r.until(() => edgeAlarm(r, 'stage1')?.active || undefined, 'stage-1 alarm');
 
@@ -177,7 +173,7 @@ describe('FS-25 ISA-18.2 state model, life-safety alarms never shelved', () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 1, camera: false });
     const r = rig;
     const view = await serverView(r);
-    await operational(r);
+    await r.operational();
     await r.input('abort.circuit.ok', false);
     await r.until(() => edgeAlarm(r, 'abortCircuit')?.active || undefined, 'abort circuit trouble');
     expect(edgeAlarm(r, 'abortCircuit')).toMatchObject({ class: 'trouble', priority: 2, acked: false });
@@ -218,7 +214,7 @@ describe('FS-26 floods, chattering, consequential alarms', () => {
     // The product's default on-delay (2 s): a 2 Hz dither sampled every 400 ms cannot look sustained for it.
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, camera: false, fire: { timings: { onDelayMs: 2000 } }, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
-    await operational(r);
+    await r.operational();
     await r.force('rack.1.probe.b.temperature', 55); // corroborates any stage-1 vote of probe A
     const dither = await r.fault({ kind: 'dither', device: 'fire-br1', point: 'rack.1.probe.a.temperature', center: 60, amplitude: 0.5, periodS: 0.5 });
     // 5 s of sim time at 2 Hz: 20 crossings of 60 °C, polled every 100 ms.
@@ -246,7 +242,7 @@ describe('FS-26 floods, chattering, consequential alarms', () => {
   it('FS-26 curtain down → the camera channel is occluded by design: a camera outage raises no trouble and does not hold back escalation (it does at idle)', async () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, fire: { detection: { cameraStaleMs: 1000 }, timings: { nozzlePreDischargeMs: 500 } }, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
-    await operational(r);
+    await r.operational();
     // At idle a camera outage is a trouble.
     const off = await r.fault({ kind: 'camera', camera: 'cam-br1', mode: 'offline' });
     await r.until(() => edgeAlarm(r, 'channel:1/camera')?.active || undefined, 'camera trouble at idle');
@@ -276,7 +272,7 @@ describe('FS-26 floods, chattering, consequential alarms', () => {
     ops = o;
     const realarms: string[] = [];
     o.bus.on((m) => { if (m.topic === 'alarm' && m.data.change === 'realarm') realarms.push(String((m.data.alarm as { edgeId?: string }).edgeId)); });
-    await operational(r);
+    await r.operational();
     await heat(r);
     await r.until(() => alarmEvents(r, 'stage1').length > 0 || undefined, 'stage-1 alarm on the broker');
     let fed = 0;
@@ -302,7 +298,7 @@ describe('FS-26 floods, chattering, consequential alarms', () => {
   it('FS-26 stage 1 isolating every rack of zone 1 → one P1 annunciation (isolation outcomes are events, not alarms); zone 2 raises no alarm', async () => {
     rig = await startSiteRig({ pollGroups: POLL, zones: 2, racks: 4, camera: false, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
-    await operational(r);
+    await r.operational('z1');
     await r.until(() => !r.zone('z2').isRecovering || undefined, 'zone 2 running');
     const before = r.sub.events.length;
     await heat(r, 2);

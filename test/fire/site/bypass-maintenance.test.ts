@@ -22,15 +22,11 @@ type AlarmView = { class: string; priority: number; text: string; active: boolea
 const alarm = (r: SiteRig, id: string) => r.zone().stateDoc().alarms[id] as AlarmView | undefined;
 const activeAlarms = (r: SiteRig) => Object.entries(r.zone().stateDoc().alarms).filter(([, a]) => (a as AlarmView).active).map(([id]) => id);
 
-async function operational(r: SiteRig): Promise<void> {
-  await r.until(() => (!r.zone().isRecovering && (r.zone().stateDoc().state as { life?: string } | null)?.life === 'operational') || undefined, 'zone z1 operational');
-}
-
 describe('FS-27 bypasses: authorized, time-limited, enforced at the edge, one per group', () => {
   it('FS-27 probe A bypassed with a permit, server link cut → it does not vote, expires at the edge on time, probe A votes again; the events wait for the link', async () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 1, camera: false });
     const r = rig;
-    await operational(r);
+    await r.operational();
     const res = await r.command('bypass.start', { actors: OP, reason: 'probe A replacement', args: { rack: 1, channel: 'probeA', permitId: 'PTW-7', durationMs: 8000 } });
     expect(res).toMatchObject({ ok: true, status: 'done' });
     const b = r.zone().stateDoc().bypasses['1/probeA'] as { permitId: string; actor: string; expiresAt: number };
@@ -83,7 +79,7 @@ describe('FS-27 bypasses: authorized, time-limited, enforced at the edge, one pe
   it('FS-27 bypass rules: permit, role, sensor inputs only, ≤ 4 h, one per rack unless an impairment is declared; zero valid channels → P1 impairment, fire department, never a discharge', async () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, camera: false });
     const r = rig;
-    await operational(r);
+    await r.operational();
     const start = (args: Record<string, unknown>, o: { actors?: typeof OP | { user: string; role: 'viewer' }[]; reason?: string } = {}) =>
       r.command('bypass.start', { actors: o.actors ?? OP, reason: o.reason ?? 'probe work', args: { rack: 1, durationMs: 3_600_000, ...args } });
     const rejected: [string, RegExp][] = [];
@@ -129,7 +125,7 @@ describe('FS-28 maintenance never blinds detection', () => {
       site: { actuators: { curtainS: 0.3, nozzleS: 0.3 } },
     });
     const r = rig;
-    await operational(r);
+    await r.operational();
     const enter = (args: Record<string, unknown>, reason = 'UPS battery string relocation') => r.command('maint.enter', { actors: OP, reason, args: { inhibit: 'spray', durationMs: 3_600_000, ...args } });
     // Entering needs a permit with an expiry and no active alarm.
     expect((await enter({})).reason).toMatch(/permitId/);

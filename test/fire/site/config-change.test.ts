@@ -25,7 +25,7 @@ describe('FS-36 configuration changes only when safe', () => {
     const rig: SiteRig = await startSiteRig({ racks: 2 });
     cleanup.push(() => rig.close());
     const r = rig;
-    await r.until(() => (r.zone().stateDoc().state as { life?: string }).life === 'operational' || undefined, 'zone operational');
+    await r.operational();
     const before = r.zone().stateDoc().configHash;
     await r.force('rack.1.probe.a.temperature', 65);
     await r.force('rack.1.probe.b.temperature', 65);

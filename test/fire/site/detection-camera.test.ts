@@ -4,42 +4,23 @@
  * will) and the camera occluded (FIRE-SAFETY.md §4 #8, #10).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
-import type { AlarmRecord } from '../../../statecharts/zone/types.js';
+import { A1, alarm, B1, decision as decisionOf, DETECTION_RIG, incident, readUpTo, rigPerTest, samples } from '../support/site-helpers.js';
+import type { SiteRig } from '../support/site-rig.js';
 
-let rig: SiteRig | null = null;
-afterEach(async () => { await rig?.close(); rig = null; });
+const site = rigPerTest(DETECTION_RIG);
+const start = site.start;
+afterEach(site.close);
 
-interface Sample { d: string; n: string; v: unknown; t: number; q: number }
 interface Decision { rack: number; rule: string; validCount: number; channels: { channel: string; status: string; valid: boolean }[] }
-const A1 = 'rack.1.probe.a.temperature';
-const B1 = 'rack.1.probe.b.temperature';
 const CAM1 = 'camera.region.1.temperature.max';
-
-async function start(o: SiteRigOptions = {}): Promise<SiteRig> {
-  // fire points polled every 250 ms (stale after 750 ms): a 100 ms poll goes transiently stale on a loaded 2-core machine
-  rig = await startSiteRig({ racks: 2, pollGroups: { fast: 250, normal: 500, slow: 5000 }, ...o });
-  const r = rig;
-  await r.until(() => (r.zone().stateDoc().state as { life?: string } | null)?.life === 'operational' || undefined, 'zone operational');
-  return r;
-}
-const samples = (r: SiteRig, name: string, device = 'fire-br1'): Sample[] =>
-  r.sub.telemetry.flatMap((b) => b.points as Sample[]).filter((p) => p.d === device && p.n === name);
-const readUpTo = (r: SiteRig, t: number, name = A1, device = 'fire-br1') =>
-  r.until(() => samples(r, name, device).some((p) => p.t >= t) || undefined, `agent read ${name} up to ${new Date(t).toISOString()}`);
-const alarm = (r: SiteRig, id: string) => r.zone().stateDoc().alarms[id] as AlarmRecord | undefined;
-function decision(r: SiteRig, event: string, rack = 1): Decision {
-  const t = r.journal().find((j) => j.type === 'transition' && j.data.event === event);
-  const d = (t?.data.decisions as Decision[] | undefined)?.find((x) => x.rack === rack);
-  if (!d) throw new Error(`no ${event} decision for rack ${rack} in the journal`);
-  return d;
-}
+const decision = (r: SiteRig, event: string, rack = 1) => decisionOf<Decision>(r, event, rack);
 const cam = (d: Decision) => d.channels.find((c) => c.channel === 'camera')!;
 
 describe('FS-01/FS-04 the thermal camera channel (site)', () => {
-  it('FS-01 camera malformed payloads (truncated, NaN, wrong types, oversize) → camera channel bad, trouble; each clears when good payloads return; never a stage', async () => {
+  it('FS-01 camera malformed payloads (truncated, NaN, wrong types, oversize) → camera channel bad, trouble; it clears when good payloads return; never a stage. FS-26: the 3rd trouble within a minute flags it chattering and holds its return to normal', async () => {
     const r = await start();
-    for (const mode of ['truncated', 'nan', 'wrong_types', 'oversize'] as const) {
+    const modes = ['truncated', 'nan', 'wrong_types', 'oversize'] as const;
+    for (const [i, mode] of modes.entries()) {
       const t0 = Date.now();
       const f = await r.fault({ kind: 'camera', camera: 'cam-br1', mode });
       await r.until(() => alarm(r, 'channel:1/camera')?.active || undefined, `camera trouble (${mode})`);
@@ -49,8 +30,18 @@ describe('FS-01/FS-04 the thermal camera channel (site)', () => {
       const bad = samples(r, CAM1, 'cam-br1').filter((p) => p.t >= t0 && p.q !== 0);
       expect(bad.every((p) => p.v === null && p.q === 2)).toBe(true);
       r.sim.clearFault(f);
-      await r.until(() => alarm(r, 'channel:1/camera')?.active === false || undefined, `camera back (${mode})`);
+      if (i < 2) await r.until(() => alarm(r, 'channel:1/camera')?.active === false || undefined, `camera back (${mode})`);
+      else {
+        // 3 activations within 60 s: chattering; the return to normal is held (60 s off-delay)
+        const tGood = Date.now();
+        await r.until(() => samples(r, CAM1, 'cam-br1').some((p) => p.t >= tGood && p.q === 0) || undefined, `camera read good again (${mode})`);
+        await readUpTo(r, Date.now() + 1000);
+        expect(alarm(r, 'channel:1/camera')).toMatchObject({ active: true, chattering: true });
+      }
     }
+    // announced once: the re-activations while unacknowledged were not announced again
+    const raised = r.sub.events.filter((e) => e.kind === 'alarm' && e.data?.alarmId === 'channel:1/camera' && e.data.active === true);
+    expect(raised).toHaveLength(1);
     await r.until(() => samples(r, CAM1, 'cam-br1').at(-1)?.q === 0 || undefined, 'camera read good again');
     expect(r.stage()).toBe(-1);
     expect(r.writes().filter((w) => /breaker|curtain|nozzle/.test(w))).toEqual([]);
@@ -75,7 +66,7 @@ describe('FS-01/FS-04 the thermal camera channel (site)', () => {
     await readUpTo(r, t0 + 3000);
     // counted, 82 + 83 would be 2ooN ≥ 80 °C; excluded, probe A alone is a pre-alarm
     expect(r.stage()).toBe(-1);
-    expect((r.zone().stateDoc().state as { incident?: unknown }).incident).toBe('watch');
+    expect(incident(r)).toBe('watch');
     expect(r.writes().filter((w) => /breaker|curtain|nozzle/.test(w))).toEqual([]);
   });
 

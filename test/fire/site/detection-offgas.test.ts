@@ -4,34 +4,16 @@
  * fault makes the rack's vapour detector alarm with no heating; rack smoke is the fire I/O input held.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
-import type { AlarmRecord } from '../../../statecharts/zone/types.js';
+import { A1, alarm, B1, decision as decisionOf, DETECTION_RIG, incident, readUpTo, rigPerTest, samples, transition, type Sample } from '../support/site-helpers.js';
+import type { SiteRig } from '../support/site-rig.js';
 
-let rig: SiteRig | null = null;
-afterEach(async () => { await rig?.close(); rig = null; });
+const site = rigPerTest(DETECTION_RIG);
+const start = site.start;
+afterEach(site.close);
 
-interface Sample { d: string; n: string; v: unknown; t: number; q: number }
 interface Decision { rack: number; rule: string; reasons: string[] }
-const A1 = 'rack.1.probe.a.temperature';
-const B1 = 'rack.1.probe.b.temperature';
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-async function start(o: SiteRigOptions = {}): Promise<SiteRig> {
-  // fire points polled every 250 ms (stale after 750 ms): a 100 ms poll goes transiently stale on a loaded 2-core machine
-  rig = await startSiteRig({ racks: 2, pollGroups: { fast: 250, normal: 500, slow: 5000 }, ...o });
-  const r = rig;
-  await r.until(() => (r.zone().stateDoc().state as { life?: string } | null)?.life === 'operational' || undefined, 'zone operational');
-  return r;
-}
-const samples = (r: SiteRig, name: string, device = 'fire-br1'): Sample[] =>
-  r.sub.telemetry.flatMap((b) => b.points as Sample[]).filter((p) => p.d === device && p.n === name);
-const readUpTo = (r: SiteRig, t: number, name = A1, device = 'fire-br1') =>
-  r.until(() => samples(r, name, device).some((p) => p.t >= t) || undefined, `agent read ${name} up to ${new Date(t).toISOString()}`);
-const alarm = (r: SiteRig, id: string) => r.zone().stateDoc().alarms[id] as AlarmRecord | undefined;
-const incident = (r: SiteRig) => (r.zone().stateDoc().state as { incident?: unknown }).incident;
-const transitions = (r: SiteRig) => r.journal().filter((j) => j.type === 'transition');
-const transition = (r: SiteRig, event: string) => transitions(r).find((j) => j.data.event === event);
-const decision = (r: SiteRig, event: string, rack = 1) => (transition(r, event)?.data.decisions as Decision[] | undefined)?.find((d) => d.rack === rack);
+const decision = (r: SiteRig, event: string, rack = 1) => decisionOf<Decision>(r, event, rack);
 const firstAt = (xs: Sample[], pred: (p: Sample) => boolean) => xs.find(pred)?.t;
 
 describe('FS-05 off-gas, smoke and rate-of-rise (site)', () => {

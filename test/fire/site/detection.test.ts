@@ -6,32 +6,13 @@
  * and the coil writes the simulator received.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
-import type { AlarmRecord } from '../../../statecharts/zone/types.js';
+import { A1, alarm, B1, DETECTION_RIG, incident, readUpTo, rigPerTest, samples, transitions, type Sample } from '../support/site-helpers.js';
+import type { SiteRig } from '../support/site-rig.js';
 
-let rig: SiteRig | null = null;
-afterEach(async () => { await rig?.close(); rig = null; });
+const site = rigPerTest(DETECTION_RIG);
+const start = site.start;
+afterEach(site.close);
 
-interface Sample { d: string; n: string; v: unknown; t: number; q: number }
-const A1 = 'rack.1.probe.a.temperature';
-const B1 = 'rack.1.probe.b.temperature';
-
-async function start(o: SiteRigOptions = {}): Promise<SiteRig> {
-  // fire points polled every 250 ms (stale after 750 ms): a 100 ms poll goes transiently stale on a loaded 2-core machine
-  rig = await startSiteRig({ racks: 2, pollGroups: { fast: 250, normal: 500, slow: 5000 }, ...o });
-  const r = rig;
-  await r.until(() => (r.zone().stateDoc().state as { life?: string } | null)?.life === 'operational' || undefined, 'zone operational');
-  return r;
-}
-/** What the agent read of a point (its telemetry: every fire sample, source time `t`). */
-const samples = (r: SiteRig, name: string, device = 'fire-br1'): Sample[] =>
-  r.sub.telemetry.flatMap((b) => b.points as Sample[]).filter((p) => p.d === device && p.n === name);
-/** Wait until the agent has read and processed `name` up to source time `t` (the fire runtime ingests before telemetry leaves). */
-const readUpTo = (r: SiteRig, t: number, name = A1, device = 'fire-br1') =>
-  r.until(() => samples(r, name, device).some((p) => p.t >= t) || undefined, `agent read ${name} up to ${new Date(t).toISOString()}`);
-const alarm = (r: SiteRig, id: string) => r.zone().stateDoc().alarms[id] as AlarmRecord | undefined;
-const incident = (r: SiteRig) => (r.zone().stateDoc().state as { incident?: unknown }).incident;
-const transitions = (r: SiteRig) => r.journal().filter((j) => j.type === 'transition');
 const breakerWrites = (r: SiteRig) => r.writes().filter((w) => w.includes('breaker.open.cmd=1'));
 /** Start of the last run of samples ≥ `min` (source time), or null if the last sample is below. */
 function runStart(xs: Sample[], min: number, before = Infinity): number | null {

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../../agent/fire/journal.js';
+import { life, recovered } from '../support/site-helpers.js';
 import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
 
 let rig: SiteRig | null = null;
@@ -31,14 +32,9 @@ const thermal = (r: SiteRig) => r.zone().stateDoc().thermal as { maxC: number | 
 const fdControl = (r: SiteRig) => r.zone().stateDoc().fdControl as { reason: string; since: number; actors: { user: string }[] } | null;
 const gasPhase = (r: SiteRig) => (r.zone().stateDoc().state as { incident?: { s5?: string } } | null)?.incident?.s5;
 
-const life = (r: SiteRig) => (r.zone().stateDoc().state as { life?: string } | null)?.life;
-async function operational(r: SiteRig): Promise<void> {
-  await r.until(() => (life(r) !== undefined && life(r) !== 'recovering') || undefined, 'zone recovered');
-}
-
 /** Both probes of rack 1 held at 85 °C: stage 3 → nozzles → T3 → water → T4 → stage 5. */
 async function toStage5(r: SiteRig): Promise<JournalRecord> {
-  await operational(r);
+  await recovered(r);
   await r.force('rack.1.probe.a.temperature', 85);
   await r.force('rack.1.probe.b.temperature', 85);
   await r.until(() => r.stage() >= 5 || undefined, 'stage 5', 30_000);
@@ -156,7 +152,7 @@ describe('abort and manual release (FS-16)', () => {
   it('FS-16 manual release station while the abort is held, with no detection → release at once; abort or lock-off after the release change nothing', async () => {
     rig = await startSiteRig(FAST);
     const r = rig;
-    await operational(r);
+    await recovered(r);
     await r.input('abort', true);
     await r.until(() => notes(r, 'abortHeld').length > 0 || undefined, 'abort seen by the agent');
     await r.input('manual.release', true);
@@ -189,7 +185,7 @@ describe('abort and manual release (FS-16)', () => {
   it('FS-16 console manual release: a viewer is refused; an operator\'s release while the abort is held is blocked by the panel → P1 and hand-over, never reported as released', async () => {
     rig = await startSiteRig({ ...FAST, fire: { ...FAST.fire, feedback: { dischargeMs: 2000 } } });
     const r = rig;
-    await operational(r);
+    await recovered(r);
     const viewer = await r.command('manual.release', { actors: [{ user: 'vic', role: 'viewer' }], reason: 'test' });
     expect(viewer.ok).toBe(false);
     expect(viewer.reason).toMatch(/role/);
@@ -216,7 +212,7 @@ describe('abort and manual release (FS-16)', () => {
   it('FS-16 abort-circuit fault (§4 #21) → trouble, annunciated; restored → returns to normal', async () => {
     rig = await startSiteRig(FAST);
     const r = rig;
-    await operational(r);
+    await recovered(r);
     await r.input('abort.circuit.ok', false);
     await r.until(() => alarm(r, 'abortCircuit')?.active || undefined, 'abort-circuit trouble');
     expect(alarm(r, 'abortCircuit')).toMatchObject({ class: 'trouble', priority: 2, active: true });
@@ -231,7 +227,7 @@ describe('lock-off (FS-17)', () => {
   it('FS-17 lock-off → "suppression impaired" shown continuously; stage-5 conditions → no release, the alarm says inhibited', async () => {
     rig = await startSiteRig(FAST);
     const r = rig;
-    await operational(r);
+    await recovered(r);
     await r.input('lockoff', true);
     await r.until(() => alarm(r, 'lockoff')?.active || undefined, 'impairment shown');
     const a = alarm(r, 'lockoff')!;
@@ -274,7 +270,7 @@ describe('gas store supervision (§4 #20)', () => {
   it('FS-13/FS-15 gas store at 80 % → supervisory "gas store low" with the room; refilled → returns to normal', async () => {
     rig = await startSiteRig(FAST);
     const r = rig;
-    await operational(r);
+    await recovered(r);
     const id = await r.fault({ kind: 'gas-store-low', room: 'BR1', pressurePct: 80 });
     await r.until(() => alarm(r, 'gasStoreLow')?.active || undefined, 'gas store low shown');
     const a = alarm(r, 'gasStoreLow')!;
@@ -293,7 +289,7 @@ describe('service inhibit (FS-17)', () => {
   it('FS-17 service inhibit of the gas (maintenance permit) → "suppression impaired" with the permit and fire watch; stage 5 → no release, the outcome is "inhibited"', async () => {
     rig = await startSiteRig(FAST);
     const r = rig;
-    await operational(r);
+    await recovered(r);
     const res = await r.command('maint.enter', { actors: [{ user: 'ann', role: 'operator' }], reason: 'gas valve service', args: { permitId: 'P-9', inhibit: ['gas'], durationMs: 3_600_000 } });
     expect(res).toMatchObject({ ok: true });
     expect(life(r)).toBe('maintenance');

@@ -13,7 +13,7 @@ describe('FS-26 consequential troubles of a silent device (site)', () => {
   it('FS-26 fire I/O offline with 6 racks → one P2 "not answering" trouble annunciated, the channel troubles recorded but not annunciated; back online → it returns to normal and nothing else is left', async () => {
     rig = await startSiteRig({ racks: 6, camera: false, pollGroups: { fast: 250, normal: 1000, slow: 10000 } });
     const r = rig;
-    await r.until(() => (r.zone().stateDoc().state as { life?: string }).life === 'operational' || undefined, 'zone operational');
+    await r.operational();
     const annunciated = () => r.sub.events.filter((e) => e.kind === 'alarm' && (e.data as { active?: boolean } | undefined)?.active === true).map((e) => String((e.data as { alarmId?: string }).alarmId));
     const before = annunciated().length;
     const id = await r.fault({ kind: 'offline', device: 'fire-br1' });

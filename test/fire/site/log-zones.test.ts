@@ -24,10 +24,6 @@ const PRE_DISCHARGE_MS = 500;
 type Channel = { channel: string; value: number | null; quality: string; status: string; valid: boolean; ageMs: number | null };
 const channelsOf = (rec: JournalRecord, rack = 1) => (rec.data.decisions as { rack: number; channels: Channel[] }[]).find((d) => d.rack === rack)!.channels;
 
-async function operational(r: SiteRig, zone = 'z1'): Promise<void> {
-  await r.until(() => (!r.zone(zone).isRecovering && (r.zone(zone).stateDoc().state as { life?: string } | null)?.life === 'operational') || undefined, `zone ${zone} operational`);
-}
-
 /** Any method and path on the agent's local control socket. */
 function rawLocal(socket: string, method: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,7 +37,7 @@ describe('FS-35 event log content and integrity', () => {
   it('FS-35 after a run to stage 3 with operator commands → the hash chain verifies; stage records carry the voted channels with value, quality and age; transitions, actuations and commands are journaled and published with who and when; nothing deletes it', async () => {
     rig = await startSiteRig({ pollGroups: POLL, racks: 2, fire: { timings: { nozzlePreDischargeMs: PRE_DISCHARGE_MS, t3Ms: 600_000 } }, site: { actuators: { curtainS: 0.3, nozzleS: 0.3 } } });
     const r = rig;
-    await operational(r);
+    await r.operational('z1');
     // Stage by stage: 62 → stage 1, 70 → stage 2, 85 → stage 3 (nozzle released).
     for (const [c, stage] of [[62, 1], [70, 2], [85, 3]] as const) {
       await r.force('rack.1.probe.a.temperature', c);
@@ -127,8 +123,8 @@ describe('FS-38 zone independence', () => {
   it('FS-38 an exception inside zone 1\'s action handler while zone 2 escalates → zone 2 keeps its timings, zone 1 restarts through recovery with a trouble and isolates', async () => {
     rig = await startSiteRig({ pollGroups: POLL, zones: 2, racks: 1, camera: false, fire: { timings: { nozzlePreDischargeMs: PRE_DISCHARGE_MS, t3Ms: 600_000 } }, site: { actuators: { curtainS: 0.3, nozzleS: 0.3 } } });
     const r = rig;
-    await operational(r, 'z1');
-    await operational(r, 'z2');
+    await r.operational('z1');
+    await r.operational('z2');
     const z1 = r.zone('z1');
     const z2 = r.zone('z2');
     // Fault injection: the first command effect of zone 1 throws inside its action handler.
@@ -180,8 +176,8 @@ describe('FS-38 zone independence', () => {
   it('FS-38 zone 1\'s fire I/O answers with Modbus exceptions while zone 2 escalates → zone 2 isolates (affected rack first), the troubles and the silence are zone 1\'s only', async () => {
     rig = await startSiteRig({ pollGroups: POLL, zones: 2, racks: 2, camera: false, site: { actuators: { curtainS: 0.3 } } });
     const r = rig;
-    await operational(r, 'z1');
-    await operational(r, 'z2');
+    await r.operational('z1');
+    await r.operational('z2');
     // Every request for zone 1's probe registers fails (slave device failure).
     await r.fault({ kind: 'exception', device: 'fire-br1', table: 'input', from: 100, to: 107 });
     await r.force('rack.2.probe.a.temperature', 65, 'fire-br2');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { verifyJournalFile, type JournalRecord } from '../../../agent/fire/journal.js';
 import type { WriteEntry } from '../../../hardware-sim/index.js';
 import { dedup } from '../../agent/helpers.js';
+import { recovered } from '../support/site-helpers.js';
 import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
 
 let rig: SiteRig | null = null;
@@ -43,10 +44,6 @@ const open = (recs: JournalRecord[], a: string) => {
   const i = recs.filter((x) => x.type === 'intent' && x.data.actuator === a).pop();
   return i && !recs.some((x) => x.seq > i.seq && x.data.intentId === i.data.intentId && (x.type === 'outcome' || x.type === 'intent.recovered')) ? i : undefined;
 };
-
-async function recovered(r: SiteRig): Promise<void> {
-  await r.until(() => { const l = (doc(r).state as { life?: string } | null)?.life; return (!doc(r).recovering && l !== undefined && l !== 'recovering') || undefined; }, 'zone recovered');
-}
 
 async function probes(r: SiteRig, a: number, b: number): Promise<void> {
   await r.force('rack.1.probe.a.temperature', a);
@@ -97,7 +94,7 @@ describe('FS-30 write-ahead journal (whole agent, simulator)', () => {
       return w;
     };
     const truth = watchTruth(r);
-    await recovered(r);
+    await recovered(r, { docFlag: true });
 
     // Stage 1; stop while the curtain is moving (intent written, outcome not yet).
     await probes(r, 65, 65);
@@ -106,7 +103,7 @@ describe('FS-30 write-ahead journal (whole agent, simulator)', () => {
     expect(open(onDisk(r), 'rack.1.curtain'), 'curtain intent without an outcome at the stop').toBeDefined();
     await r.restartAgent();
     const curtainDownAtRestart = room(r).racks[0]!.curtain.active;
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     let recs = onDisk(r);
     const rc = after(recs, lastStart(recs)).find((x) => x.type === 'intent.recovered' && x.data.actuator === 'rack.1.curtain')!;
     expect(rc, 'in-flight curtain recovered').toBeDefined();
@@ -121,7 +118,7 @@ describe('FS-30 write-ahead journal (whole agent, simulator)', () => {
     expect(open(onDisk(r), 'rack.1.nozzle'), 'nozzle intent without an outcome at the stop').toBeDefined();
     await r.restartAgent();
     const dischargedAtRestart = room(r).racks[0]!.nozzle.feedback;
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     await r.until(() => (actuator(r, 'rack.1.nozzle')?.status === 'confirmed') || undefined, 'nozzle release confirmed after the restart');
     recs = onDisk(r);
     const since = after(recs, lastStart(recs));
@@ -157,14 +154,14 @@ describe('FS-31 restart mid-sequence (whole agent, simulator)', () => {
     rig = await startSiteRig(opts());
     const r = rig;
     const truth = watchTruth(r);
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     await toStage3(r);
     await r.until(() => room(r).racks.every((k) => k.breaker.active) || undefined, 'every breaker of the zone open in the plant');
     const writesBefore = r.writes().length;
     await r.stopAgent();
     await sleep(500); // the plant keeps its state while the agent is down
     await r.restartAgent();
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     const recs = onDisk(r);
     const start = lastStart(recs);
     expect(start.data).toMatchObject({ why: 'start', restored: true });
@@ -186,7 +183,7 @@ describe('FS-31 restart mid-sequence (whole agent, simulator)', () => {
     rig = await startSiteRig(opts({ t3Ms: 1000 }));
     const r = rig;
     const truth = watchTruth(r);
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     await toStage3(r);
     await r.until(() => (r.stage() >= 4 && actuator(r, 'rack.1.spray')?.status === 'confirmed' && room(r).racks[0]!.spray.active) || undefined, 'stage 4 with water flowing');
     for (const wipe of ['snapshot', 'journal'] as const) {
@@ -195,7 +192,7 @@ describe('FS-31 restart mid-sequence (whole agent, simulator)', () => {
       else rmSync(zoneDir(r), { recursive: true, force: true });
       expect(existsSync(join(zoneDir(r), 'snapshot.json'))).toBe(false);
       await r.restartAgent();
-      await recovered(r);
+      await recovered(r, { docFlag: true });
       const recs = onDisk(r);
       const start = lastStart(recs);
       expect(start.data.restored, `${wipe} gone: nothing restored`).toBe(false);
@@ -219,7 +216,7 @@ describe('FS-31 restart mid-sequence (whole agent, simulator)', () => {
     rig = await startSiteRig(opts({ t3Ms: 1000, t4Ms: 1000 }));
     const r = rig;
     const truth = watchTruth(r);
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     await toStage3(r);
     const releaseAt = await r.until(() => doc(r).deadlines.gasRelease, 'gas countdown running', 20_000);
     await sleep(2000);
@@ -253,7 +250,7 @@ describe('FS-32 edge autonomy under a broker outage (whole agent, simulator, Mos
   it('FS-32 broker stopped → link trouble; the runaway is handled at the edge; a local command works; events of the partition reach the subscriber, gap-free, when the broker returns', async () => {
     rig = await startSiteRig(opts());
     const r = rig;
-    await recovered(r);
+    await recovered(r, { docFlag: true });
     await r.until(() => (r.agent.linkState === 'up' && !alarm(r, 'link')?.active) || undefined, 'link up');
     await r.broker.stop();
     const outageAt = Date.now(); // nothing stamped from here on can reach the subscriber before the broker returns

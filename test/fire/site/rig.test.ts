@@ -8,7 +8,7 @@ describe('the agent against the simulated site (rig check)', () => {
   it('FS-03 both probes held at 65 °C for the on-delay → stage 1: breaker opened and confirmed by the simulator', async () => {
     rig = await startSiteRig({ racks: 2 });
     const r = rig;
-    await r.until(() => (r.zone().stateDoc().state as { life?: string }).life === 'operational' || undefined, 'zone operational');
+    await r.operational();
     await r.force('rack.1.probe.a.temperature', 65);
     await r.force('rack.1.probe.b.temperature', 65);
     await r.until(() => r.stage() >= 1, 'stage 1');

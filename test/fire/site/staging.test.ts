@@ -6,38 +6,18 @@
  * checked on the simulator's clock (write log `simTimeS`, actuator `changedAtS`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ZoneStateDoc } from '../../../agent/fire/publish.js';
-import type { ActuatorRecord, AlarmRecord, ZoneContext } from '../../../statecharts/zone/types.js';
-import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
+import { alarm, probes, rackTruth, rigPerTest, zdoc } from '../support/site-helpers.js';
+import type { SiteRig } from '../support/site-rig.js';
 
-let rig: SiteRig | null = null;
-afterEach(async () => { await rig?.close(); rig = null; });
-
-/** The zone's state document (`state/fire/z1`), typed as the machine keeps it. */
-type Doc = Omit<ZoneStateDoc, 'alarms' | 'actuators' | 'thermal' | 'fdControl'> & {
-  alarms: Record<string, AlarmRecord>; actuators: Record<string, ActuatorRecord>; thermal: ZoneContext['thermal']; fdControl: ZoneContext['fdControl'];
-};
-const zdoc = (r: SiteRig) => r.zone().stateDoc() as unknown as Doc;
-
-async function start(o: SiteRigOptions): Promise<SiteRig> {
-  rig = await startSiteRig(o);
-  const r = rig;
-  await r.until(() => !r.zone().isRecovering || undefined, 'zone operational');
-  return r;
-}
+const site = rigPerTest();
+const start = site.start;
+afterEach(site.close);
 
 const truth = (r: SiteRig) => r.sim.truth({ devices: false });
-const rackTruth = (r: SiteRig, i: number) => truth(r).rooms[0]!.racks[i - 1]!;
-const alarm = (r: SiteRig, id: string) => zdoc(r).alarms[id];
 const isOn = (v: unknown) => v === true || v === 1;
 /** Sim time (s) of the first write of `point` = value. */
 const firstWrite = (r: SiteRig, point: string, value = true) => r.writeLog().find((w) => w.point === point && isOn(w.value) === value)?.simTimeS;
 const closeOrRaise = (w: string[]) => w.filter((x) => /(breaker\.open|curtain\.down|spray|drain\.pump)\.cmd=0$/.test(x));
-
-async function probes(r: SiteRig, rack: number, c: number): Promise<void> {
-  await r.force(`rack.${rack}.probe.a.temperature`, c);
-  await r.force(`rack.${rack}.probe.b.temperature`, c);
-}
 
 /** Wait until the agent has read the field after this moment (a fresh fire I/O sample). */
 async function freshRead(r: SiteRig): Promise<void> {

@@ -6,6 +6,7 @@
  * over the agent's local control socket.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { recovered } from '../support/site-helpers.js';
 import { startSiteRig, type SiteRig, type SiteRigOptions } from '../support/site-rig.js';
 
 let rig: SiteRig | null = null;
@@ -42,10 +43,6 @@ const confirmed = (r: SiteRig, actuator: string) =>
   r.journal().find((x) => x.type === 'decision.outcome' && x.data.actuator === actuator && x.data.outcome === 'confirmed');
 const failedOutcome = (r: SiteRig, actuator: string) =>
   r.journal().find((x) => x.type === 'decision.outcome' && x.data.actuator === actuator && x.data.outcome === 'failed');
-
-async function recovered(r: SiteRig): Promise<void> {
-  await r.until(() => { const l = (doc(r).state as { life?: string } | null)?.life; return (l !== undefined && l !== 'recovering') || undefined; }, 'zone recovered');
-}
 
 /** Both probes of rack 1 at 85 °C → stage 3 → nozzle → T3 → stage 4 with water flowing and the drain pump running. */
 async function toWater(r: SiteRig): Promise<void> {

@@ -71,6 +71,11 @@ export interface SiteRig {
   /** A signed operator command over the agent's local control socket (FS-32); resolves to the edge's answer. */
   command(kind: CommandKind, o?: { actors?: { user: string; role: Role }[]; reason?: string; target?: string; args?: Record<string, unknown>; zone?: string }): Promise<{ ok: boolean; status?: string; reason?: string; [k: string]: unknown }>;
   until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs?: number): Promise<T>;
+  /**
+   * Wait until a zone (default: every zone the agent runs) has finished recovery (FS-31) and its
+   * life is `operational` (not recovering, maintenance or drill): nothing is voted or commanded before.
+   */
+  operational(zone?: string, timeoutMs?: number): Promise<void>;
   /** Stop the agent only (a crash or restart test starts a new one on the same data dir with `restartAgent`). */
   stopAgent(): Promise<void>;
   restartAgent(): Promise<void>;
@@ -157,6 +162,12 @@ export async function startSiteRig(o: SiteRigOptions = {}): Promise<SiteRig> {
         return (await localRequest(socket, 'POST', '/cmd', cmd)).body as { ok: boolean; status?: string; reason?: string };
       },
       until: (probe, what, timeoutMs = 20_000) => waitFor(probe, { what, timeoutMs, intervalMs: 50 }),
+      async operational(id, timeoutMs) {
+        const ids = id !== undefined ? [id] : [...(agent.fire?.zones.keys() ?? [])];
+        if (ids.length === 0) throw new Error('the agent runs no fire zone');
+        const ready = (z: string) => !zone(z).isRecovering && (zone(z).stateDoc().state as { life?: string } | null)?.life === 'operational';
+        await rig.until(() => ids.every(ready) || undefined, `zone ${ids.join(', ')} operational`, timeoutMs);
+      },
       stopAgent,
       async restartAgent() {
         await stopAgent();
