@@ -23,6 +23,9 @@ import { systemClock, type Clock, type Driver, type WriteRequest, type WriteResu
 import { Metrics } from './health/metrics.js';
 import { HealthServer, type HealthReport } from './health/server.js';
 import { StalenessTracker } from './points/staleness.js';
+
+/** A tick later than this beyond its period counts as a stall of the agent itself (timer jitter below it does not). */
+const STALL_MIN_MS = 50;
 import { DeviceRuntime } from './telemetry/device-runtime.js';
 import type { EventInput, EventPublisher } from './telemetry/events.js';
 import { Telemetry } from './telemetry/telemetry.js';
@@ -66,6 +69,8 @@ export class Agent implements EventPublisher {
   private broker: EmbeddedBroker | null = null;
   private lock: DataDirLock | null = null;
   private tick: NodeJS.Timeout | null = null;
+  private tickMs = 1000;
+  private lastTickAt = 0;
   private port = -1;
   private startedAt = 0;
   private rate = { at: 0, count: 0, perSecond: 0 };
@@ -143,6 +148,8 @@ export class Agent implements EventPublisher {
     }
     await fire.started;
     const tickMs = Math.max(100, Math.min(1000, ...Object.values(config.pollGroups)));
+    this.tickMs = tickMs;
+    this.lastTickAt = this.clock.monotonic();
     this.tick = setInterval(() => this.onTick(), tickMs);
     this.log.info({ site: config.site, agent: config.agent, devices: this.devices.length, healthPort: this.port, epoch: buffer.epoch }, 'agent started');
     this.publishEvent({ ts: this.clock.now(), kind: 'agent.lifecycle', severity: 'info', message: `agent ${config.agent} started`, data: { version: AGENT_VERSION, devices: this.devices.length } });
@@ -217,6 +224,14 @@ export class Agent implements EventPublisher {
     // The server link is a trouble for the fire zones (FS-32), never a guard on the incident.
     const linkUp = this.telemetry?.linkState === 'up';
     if (this.fireRuntime && linkUp !== this.fireLinkUp) { this.fireLinkUp = linkUp; this.fireRuntime.setLink(linkUp); }
+    // The agent's own stall (this tick ran late) is not the devices' staleness (points/staleness.ts).
+    const tickAt = this.clock.monotonic();
+    const late = tickAt - this.lastTickAt - this.tickMs;
+    this.lastTickAt = tickAt;
+    if (late > STALL_MIN_MS) {
+      this.staleness.stalled(late);
+      this.metrics.inc('dcim_agent_stalled_ms_total', {}, Math.round(late), 'time the agent event loop was blocked beyond its tick period (not counted as point staleness)');
+    }
     const stale = this.staleness.sweep(this.clock.now());
     if (stale.length) {
       for (const p of stale) this.metrics.inc('dcim_points_stale_total', { device: p.device }, 1, 'points that became stale');

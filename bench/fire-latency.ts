@@ -24,25 +24,37 @@
  *   npx tsx bench/fire-latency.ts [--runs 120] [--episodes 10] [--poll 250] [--on-delay 0]
  *   npx tsx bench/fire-latency.ts --decision-only [--runs 60]   (the decision path alone, in process:
  *     no simulator, no sockets, simulated clock; see fire/decision-loop.ts)
+ *   npx tsx bench/fire-latency.ts --full-agent [--runs 40] [--episodes 5] [--without-camera] [--without-bms]   (the whole
+ *     agent, createAgent, instead of the fire host: its Modbus/MQTT drivers, telemetry to a real
+ *     Mosquitto, fire runtime, per room the fire I/O, BMS and camera; see fire/full-agent.ts. There
+ *     "decide" ends at the zone journal's intent record of the command and "command" is split into
+ *     intent fsync (→ the agent's write call) and the Modbus write (→ the simulator's log))
  * Profile the host process: node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/fire-latency.ts
  */
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Point } from '../lib/points.js';
+import type { FullAgentRig } from './fire/full-agent.js';
 import { decisionLoop } from './fire/decision-loop.js';
-import { RACKS, ROOMS, serveSimulator, sleep, startRig, type Rig, type Watch } from './fire/rig.js';
+import { RACKS, ROOMS, serveSimulator, sleep, startRig, type BenchRig, type Watch } from './fire/rig.js';
 
 const { values: opts } = parseArgs({
   options: {
     runs: { type: 'string', default: '120' }, episodes: { type: 'string', default: '10' }, poll: { type: 'string', default: '250' },
     'on-delay': { type: 'string', default: '0' }, serve: { type: 'boolean', default: false }, 'decision-only': { type: 'boolean', default: false },
+    'full-agent': { type: 'boolean', default: false }, 'without-camera': { type: 'boolean', default: false }, 'without-bms': { type: 'boolean', default: false }, broker: { type: 'string' },
   },
 });
 const SCRIPT = fileURLToPath(import.meta.url);
 const STEP_C = 85;
 
-interface Sample { poll: number; confirm: number; samples: number; read: number; decide: number; command: number; decision: number; total: number }
+interface Sample {
+  poll: number; confirm: number; samples: number; read: number; decide: number; command: number; decision: number; total: number;
+  /** full agent only: intent record → the agent's write call (intent fsync, FS-30), and → the coil write at the simulator */
+  intent?: number; modbus?: number;
+}
 type Kind = 'offgas' | 'temperature';
 
 function pct(xs: number[], p: number): number {
@@ -53,7 +65,7 @@ const fmt = (xs: number[]) => (xs.length ? `p50 ${pct(xs, 50).toFixed(1).padStar
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
 
 /** One run: cross the input of `rack` in `room`, wait for its command at the simulator. */
-async function once(rig: Rig, kind: Kind, room: number, rack: number, pollMs: number, out: Sample[], missed: string[]): Promise<void> {
+async function once(rig: BenchRig, kind: Kind, room: number, rack: number, pollMs: number, out: Sample[], missed: string[]): Promise<void> {
   const device = `fire-br${room}`;
   const a = `rack.${rack}.probe.a.temperature`, b = `rack.${rack}.probe.b.temperature`, og = `rack.${rack}.offgas`;
   const hot = (p: Point | undefined) => p !== undefined && p.quality === 'good' && typeof p.value === 'number' && p.value >= 80;
@@ -64,6 +76,7 @@ async function once(rig: Rig, kind: Kind, room: number, rack: number, pollMs: nu
     test: kind === 'offgas' ? (m) => m.get(og)?.value === true : (m) => hot(m.get(a)) && hot(m.get(b)),
     // off-gas: that rack's breaker; temperature: the first command for that rack (its breaker, rack first)
     isCommand: (e) => (kind === 'offgas' ? e.actuator === `rack.${rack}.breaker` && e.op === 'open' : e.actuator.startsWith(`rack.${rack}.`)),
+    isWritePoint: (p) => (kind === 'offgas' ? p === `rack.${rack}.breaker.open.cmd` : p.startsWith(`rack.${rack}.`)),
   };
   const before = (await rig.writes()).length;
   rig.watch(w);
@@ -87,6 +100,7 @@ async function once(rig: Rig, kind: Kind, room: number, rack: number, pollMs: nu
     const x = (await rig.writes()).slice(before).find(isWrite);
     if (x) tw = Date.parse(x.ts);
   }
+  rig.settle?.(w); // full agent: decision time and batch from the zone journal
   // let the cycle that carried the decision be attributed (onCycle runs right after the runtime ingested it)
   for (let i = 0; i < 20 && w.decidedAt !== undefined && w.decidedIn === undefined; i++) await sleep(25);
   rig.unwatch(w);
@@ -99,11 +113,12 @@ async function once(rig: Rig, kind: Kind, room: number, rack: number, pollMs: nu
   out.push({
     poll: Math.max(0, first.ts - t0), confirm: d.ts - first.ts, samples: d.seenIndex + 1, read: d.endedAt - d.ts,
     decide: w.decidedAt - d.endedAt, command: tw - w.decidedAt, decision: tw - d.endedAt, total: tw - t0,
+    ...(w.writeCalledAt !== undefined ? { intent: w.writeCalledAt - w.decidedAt, modbus: tw - w.writeCalledAt } : {}),
   });
 }
 
-function report(kind: Kind, title: string, xs: Sample[], missed: string[], pollMs: number, onDelayMs: number): void {
-  const col = (k: keyof Sample) => xs.map((s) => s[k]);
+function report(kind: Kind, title: string, xs: Sample[], missed: string[], pollMs: number, onDelayMs: number, fullAgent: boolean): void {
+  const col = (k: keyof Sample) => xs.flatMap((s) => (s[k] === undefined ? [] : [s[k]]));
   const samples = new Map<number, number>();
   for (const s of xs) samples.set(s.samples, (samples.get(s.samples) ?? 0) + 1);
   const why = kind === 'offgas'
@@ -113,10 +128,19 @@ function report(kind: Kind, title: string, xs: Sample[], missed: string[], pollM
     `${title}: runs ${xs.length}${missed.length ? ` (missed ${missed.length})` : ''}; samples to confirm ${[...samples].sort((p, q) => p[0] - q[0]).map(([n, c]) => `${n}:${c}`).join(' ')}`,
     `  1 poll wait                ${fmt(col('poll'))} ms   crossing → first sample showing it (poll period ${pollMs} ms)`,
     `  2 confirmation (required)  ${fmt(col('confirm'))} ms   ${why}`,
-    `  3 rest of the poll read    ${fmt(col('read'))} ms   confirming sample → batch handed to the runtime`,
-    `  4 decision + command       ${fmt(col('decision'))} ms   batch → coil write at the simulator`,
-    `      decide                 ${fmt(col('decide'))} ms   normalise, voter, machine, journal, snapshot → command effect`,
-    `      command                ${fmt(col('command'))} ms   intent fsync (FS-30) + Modbus write`,
+    ...(fullAgent ? [
+      `  3 rest of the poll read    ${fmt(col('read'))} ms   confirming sample → the driver hands the group's readings to the agent`,
+      `  4 decision + command       ${fmt(col('decision'))} ms   readings → coil write at the simulator`,
+      `      decide                 ${fmt(col('decide'))} ms   normalise, staleness, voter, machine, journal, snapshot → intent record of the command`,
+      `      command                ${fmt(col('command'))} ms   intent record → coil write at the simulator, of which`,
+      `        intent fsync         ${fmt(col('intent'))} ms   intent record → the agent's write (FS-30)`,
+      `        Modbus write         ${fmt(col('modbus'))} ms   the agent's write → coil write at the simulator (driver queue, link)`,
+    ] : [
+      `  3 rest of the poll read    ${fmt(col('read'))} ms   confirming sample → batch handed to the runtime`,
+      `  4 decision + command       ${fmt(col('decision'))} ms   batch → coil write at the simulator`,
+      `      decide                 ${fmt(col('decide'))} ms   normalise, voter, machine, journal, snapshot → command effect`,
+      `      command                ${fmt(col('command'))} ms   intent fsync (FS-30) + Modbus write`,
+    ]),
     `  total                      ${fmt(col('total'))} ms`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -131,10 +155,25 @@ async function main(): Promise<void> {
   const loadBefore = load();
   const startedAt = Date.now();
   const cpu0 = process.cpuUsage();
+  const fullAgent = opts['full-agent'];
+  // full agent: how late the shared event loop runs timers (drivers, fire runtime, telemetry all wait on it)
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  if (fullAgent) lag.enable();
   const rigOpts = { script: SCRIPT, pollMs, onDelayMs, offGasOnDelayMs: 0 };
+  // loaded only here: the simulator child and the fire-host mode need none of the agent
+  const full = fullAgent ? await import('./fire/full-agent.js') : null;
+  const gaps: FullAgentRig['gaps'] = { fireIo: [], bms: [], sinkFireIo: [], sinkBms: [] };
+  const stale: FullAgentRig['stale'] = { fireIo: 0, bms: 0, other: 0 };
+  const start = async (): Promise<BenchRig> => {
+    if (!full) return startRig(rigOpts);
+    const rig = await full.startFullAgentRig({ ...rigOpts, camera: !opts['without-camera'], bms: !opts['without-bms'] });
+    const stop = rig.stop;
+    // the effective poll periods of this rig's life, kept for the report
+    return { ...rig, stop: async () => { for (const k of Object.keys(gaps) as (keyof typeof gaps)[]) gaps[k].push(...rig.gaps[k]); stale.fireIo += rig.stale.fireIo; stale.bms += rig.stale.bms; stale.other += rig.stale.other; await stop(); } };
+  };
   const og: Sample[] = [], ogMissed: string[] = [], temp: Sample[] = [], tempMissed: string[] = [];
   if (runs > 0) {
-    const rig = await startRig(rigOpts);
+    const rig = await start();
     try {
       for (let i = 0; i < runs; i++) {
         await once(rig, 'offgas', (i % ROOMS) + 1, Math.floor(i / ROOMS) + 1, pollMs, og, ogMissed);
@@ -144,19 +183,29 @@ async function main(): Promise<void> {
   }
   for (let e = 0; e < episodes; e++) {
     const ts = Date.now();
-    const rig = await startRig(rigOpts);
-    process.stderr.write(`temperature episode ${e + 1}/${episodes}: simulator and host up in ${((Date.now() - ts) / 1000).toFixed(1)} s\n`);
+    const rig = await start();
+    process.stderr.write(`temperature episode ${e + 1}/${episodes}: simulator and ${fullAgent ? 'agent' : 'host'} up in ${((Date.now() - ts) / 1000).toFixed(1)} s\n`);
     try {
       for (let room = 1; room <= ROOMS; room++) await once(rig, 'temperature', room, 1 + ((e * 37 + room * 13) % RACKS), pollMs, temp, tempMissed);
     } finally { await rig.stop(); }
   }
   const cpu = process.cpuUsage(cpu0);
   const wall = (Date.now() - startedAt) / 1000;
-  process.stdout.write(`fire decision latency: ${ROOMS * RACKS} racks (${ROOMS} zones × ${RACKS}), poll period ${pollMs} ms, onDelayMs ${onDelayMs}, offGasOnDelayMs 0\n`);
+  process.stdout.write(`fire decision latency${fullAgent ? ', FULL AGENT' : ''}: ${ROOMS * RACKS} racks (${ROOMS} zones × ${RACKS}), poll period ${pollMs} ms, onDelayMs ${onDelayMs}, offGasOnDelayMs 0\n`);
+  if (fullAgent) {
+    process.stdout.write(`agent: createAgent with per room fire I/O${opts['without-bms'] ? '' : ' + BMS'} (Modbus, fast group ${pollMs} ms)${opts['without-camera'] ? '' : ' + thermal camera (MQTT)'}, `
+      + 'telemetry to Mosquitto with the disk store-and-forward queue, fire runtime with its journals\n');
+  }
   process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average 1/5/15 min before ${loadBefore}, after ${load()}; `
-    + `host process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(0)} s wall\n`);
-  if (runs > 0) report('offgas', 'off-gas → rack breaker (stage 0)', og, ogMissed, pollMs, onDelayMs);
-  if (episodes > 0) report('temperature', `both probes → ${STEP_C} °C → rack breaker (normal → stage 3, ${episodes} episodes × ${ROOMS} zones)`, temp, tempMissed, pollMs, onDelayMs);
+    + `${fullAgent ? 'agent' : 'host'} process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(0)} s wall\n`);
+  if (fullAgent) {
+    process.stdout.write(`fast poll group, batch to batch (effective poll period): fire I/O ${fmt(gaps.fireIo)} ms; BMS ${fmt(gaps.bms)} ms\n`
+      + `synchronous handling of one batch (normalise, staleness, fire runtime, telemetry): fire I/O ${fmt(gaps.sinkFireIo)} ms; BMS ${fmt(gaps.sinkBms)} ms\n`
+      + `points marked stale by the agent's staleness sweep: fire I/O ${stale.fireIo}, BMS ${stale.bms}, other ${stale.other}\n`
+      + `event loop delay (whole run, 10 ms resolution): p50 ${(lag.percentile(50) / 1e6).toFixed(1)}  p99 ${(lag.percentile(99) / 1e6).toFixed(1)}  max ${(lag.max / 1e6).toFixed(1)} ms\n`);
+  }
+  if (runs > 0) report('offgas', 'off-gas → rack breaker (stage 0)', og, ogMissed, pollMs, onDelayMs, fullAgent);
+  if (episodes > 0) report('temperature', `both probes → ${STEP_C} °C → rack breaker (normal → stage 3, ${episodes} episodes × ${ROOMS} zones)`, temp, tempMissed, pollMs, onDelayMs, fullAgent);
   process.exit(0);
 }
 
@@ -179,6 +228,6 @@ async function decisionOnly(): Promise<void> {
   process.exit(0);
 }
 
-if (opts.serve) await serveSimulator();
+if (opts.serve) await serveSimulator(opts.broker);
 else if (opts['decision-only']) await decisionOnly();
 else await main();

@@ -113,6 +113,27 @@ describe('staleness', () => {
     expect(t.sweep(12001)).toHaveLength(1);
   });
 
+  it('does not count the agent\'s own stall in a point\'s age: stale after its limit of awake time; a silent device is still found', () => {
+    const t = new StalenessTracker();
+    const p = normalise(r(25), def, 's'); // sampled at 1000
+    t.observe(p, 750);
+    // the agent's loop was blocked 1.2 s (its tick ran that late): no driver could poll meanwhile
+    t.stalled(1200);
+    expect(t.sweep(2500)).toEqual([]); // 1500 ms old, of which 1200 the agent's own stall
+    // a fresh sample after the stall: current again; a sample observed after the stall is judged on its own age
+    t.observe({ ...p, ts: 2600 }, 750);
+    expect(t.sweep(3300)).toEqual([]);
+    expect(t.sweep(3351)).toHaveLength(1);
+    // the device stays silent: 750 ms of awake time after the stall is enough
+    const q = normalise(r(30), { ...def, name: 'battery.charge' }, 's'); // sampled at 1000
+    const u = new StalenessTracker();
+    u.observe(q, 750);
+    u.stalled(400);
+    expect(u.sweep(2100)).toEqual([]); // 1100 − 400 = 700 ms awake
+    expect(u.sweep(2151)).toMatchObject([{ name: 'battery.charge', reason: 'stale' }]); // 751 ms awake
+    expect(u.stalledMs).toBe(400);
+  });
+
   it('a bad sample does not refresh a point; a late older sample is ignored', () => {
     const t = new StalenessTracker();
     t.observe(normalise(r(25), def, 's'), 1000);

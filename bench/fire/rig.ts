@@ -15,6 +15,7 @@ import type { Point } from '../../lib/points.js';
 import { startFireHost, type FireHost } from '../../agent/fire/host.js';
 import { MemoryPublisher } from '../../agent/fire/publish.js';
 import type { Effect } from '../../statecharts/zone/types.js';
+import type { DeviceEndpoint } from '../../hardware-sim/devices.js';
 
 export const ROOMS = 4;
 export const RACKS = 100;
@@ -22,11 +23,18 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface WriteEntry { ts: string; device: string; point?: string; value: unknown; who: string }
 
-/** Body of the `--serve` child: start the simulator and print its endpoints as one JSON line. */
-export async function serveSimulator(): Promise<void> {
+/** A simulator endpoint as the `--serve` child prints it (hardware-sim DeviceEndpoint). */
+export type SimEndpoint = DeviceEndpoint;
+export interface SimReady { controlUrl: string; endpoints: SimEndpoint[] }
+
+/**
+ * Body of the `--serve` child: start the simulator and print its endpoints as one JSON line.
+ * With a broker URL the simulator also publishes its MQTT devices (thermal cameras) there.
+ */
+export async function serveSimulator(brokerUrl?: string): Promise<void> {
   const { startSimulator } = await import('../../hardware-sim/index.js');
-  const sim = await startSimulator({ config: { racksPerRoom: RACKS, zones: ROOMS }, timeScale: 1, opcuaEnabled: false });
-  process.stdout.write(`${JSON.stringify({ controlUrl: sim.controlUrl, endpoints: sim.endpoints.filter((e) => e.id.startsWith('fire-')) })}\n`);
+  const sim = await startSimulator({ config: { racksPerRoom: RACKS, zones: ROOMS }, timeScale: 1, opcuaEnabled: false, ...(brokerUrl ? { brokerUrl } : {}) });
+  process.stdout.write(`${JSON.stringify({ controlUrl: sim.controlUrl, endpoints: sim.endpoints } satisfies SimReady)}\n`);
   process.on('SIGTERM', () => { void sim.stop().then(() => process.exit(0)); });
 }
 
@@ -45,16 +53,23 @@ export interface Watch {
   /** the point whose sample time stands for the cycle (the one read last among the watched) */
   tsPoint: string;
   onDecided?: () => void;
+  /** full agent: the point of the answering coil write, and when the fire runtime called the agent's write for it (intent fsynced) */
+  isWritePoint?(point: string): boolean;
+  writeCalledAt?: number;
 }
 
-export interface Rig {
-  host: FireHost;
+/** What a run of the bench needs from a rig (the fire host's, or the full agent's in full-agent.ts). */
+export interface BenchRig {
   watch(w: Watch): void;
   unwatch(w: Watch): void;
   post(path: string, body: unknown): Promise<string>;
   writes(): Promise<WriteEntry[]>;
   stop(): Promise<void>;
+  /** After a run: fill `decidedAt` / `decidedIn` of a watch from records read after the fact (full agent). */
+  settle?(w: Watch): void;
 }
+
+export interface Rig extends BenchRig { host: FireHost }
 
 export interface RigOptions {
   script: string;
@@ -63,13 +78,19 @@ export interface RigOptions {
   offGasOnDelayMs: number;
 }
 
-function spawnSim(script: string): { child: ChildProcess; ready: Promise<{ controlUrl: string; endpoints: { id: string; host: string; port: number; unitIds?: number[] }[] }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = new Promise<string>((resolve, reject) => {
+export function spawnSim(script: string, brokerUrl?: string): { child: ChildProcess; ready: Promise<SimReady> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--serve', ...(brokerUrl ? ['--broker', brokerUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<SimReady>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
-    rl.once('line', resolve);
+    // the simulator's libraries may print a warning line first (node-opcua does): the endpoints are the JSON line
+    const onLine = (l: string) => {
+      if (!l.startsWith('{')) { process.stderr.write(`simulator: ${l}\n`); return; }
+      rl.off('line', onLine);
+      try { resolve(JSON.parse(l) as SimReady); } catch (err) { reject(err as Error); }
+    };
+    rl.on('line', onLine);
     child.once('exit', (code) => reject(new Error(`simulator exited (${code}) before it was ready`)));
-  }).then((l) => JSON.parse(l) as { controlUrl: string; endpoints: { id: string; host: string; port: number; unitIds?: number[] }[] });
+  });
   return { child, ready };
 }
 
@@ -88,7 +109,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       thresholds: {}, timings: { onDelayMs: o.onDelayMs, offGasOnDelayMs: o.offGasOnDelayMs }, feedback: {},
       zones: Array.from({ length: ROOMS }, (_, i) => ({ id: `z${i + 1}`, room: `BR${i + 1}`, fireIo: `fire-br${i + 1}`, racks: RACKS })),
     },
-    devices: endpoints.map((e) => ({ id: e.id, host: e.host, port: e.port, unitId: e.unitIds?.[0] ?? 1, racks: RACKS })),
+    devices: endpoints.filter((e) => e.id.startsWith('fire-')).map((e) => ({ id: e.id, host: e.host, port: e.port!, unitId: e.unitIds?.[0] ?? 1, racks: RACKS })),
   }, {
     publisher: new MemoryPublisher(),
     onEffect: (_zone, e) => {
@@ -115,15 +136,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       }
     }
   };
-  const call = async (path: string, init?: RequestInit): Promise<string> => {
-    // the control API closes idle keep-alive sockets: retry on a fresh one (a repeated stuck fault is harmless)
-    for (let attempt = 1; ; attempt++) {
-      try { return await (await fetch(`${controlUrl}${path}`, init)).text(); } catch (err) {
-        if (attempt >= 5) throw err;
-        await sleep(10);
-      }
-    }
-  };
+  const api = controlApi(controlUrl);
   // every zone recovered, then two full poll cycles of every link
   const t0 = Date.now();
   while ([...host.runtime.zones.values()].some((z) => z.isRecovering) && Date.now() - t0 < 15_000) await sleep(50);
@@ -133,18 +146,38 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     host,
     watch: (w) => { watches.add(w); },
     unwatch: (w) => { watches.delete(w); },
-    post: (path, body) => call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    writes: async () => (await call('/writes')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as WriteEntry),
+    ...api,
     stop: async () => {
       await host.stop();
       process.removeListener('exit', killChild);
-      if (child.exitCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([gone, sleep(3000)]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The simulator's control API: inject a fault, read the write log. */
+export function controlApi(controlUrl: string): Pick<BenchRig, 'post' | 'writes'> {
+  const call = async (path: string, init?: RequestInit): Promise<string> => {
+    // the control API closes idle keep-alive sockets: retry on a fresh one (a repeated stuck fault is harmless)
+    for (let attempt = 1; ; attempt++) {
+      try { return await (await fetch(`${controlUrl}${path}`, init)).text(); } catch (err) {
+        if (attempt >= 5) throw err;
+        await sleep(10);
+      }
+    }
+  };
+  return {
+    post: (path, body) => call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    writes: async () => (await call('/writes')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as WriteEntry),
+  };
+}
+
+/** SIGTERM the simulator child, SIGKILL it if it is still there after 3 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([gone, sleep(3000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
 }
