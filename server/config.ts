@@ -90,7 +90,7 @@ export const ServerConfig = Type.Object({
     username: Type.Optional(Type.String({ description: 'MQTT user' })),
     passwordEnv: Type.Optional(Type.String({ description: 'environment variable holding the MQTT password' })),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'MQTT client id of this replica\'s persistent ingest sessions (default dcim-server-<hostname>; one per replica)' })),
-  }, { additionalProperties: false })),
+  }, { additionalProperties: false, dependencies: { passwordEnv: ['username'] } })),
   issuer: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'issuer name in every EdgeCommand; one per replica (default server-<site>)' })),
   agents: Type.Optional(Type.Array(AgentKeyConfig, { description: 'agents this server may command' })),
   auth: Type.Optional(Type.Object({

@@ -70,6 +70,11 @@ describe('agent config', () => {
     ]);
   });
 
+  it('a broker password without a user name is a config error naming the key (MQTT sends a password only with a user name)', () => {
+    const f = write('bad-broker.yaml', `${HEAD}broker:\n  url: mqtt://127.0.0.1:1883\n  passwordFile: mqtt.pw\ndevices: []\n`);
+    expect(problems(f)).toEqual([`${f}:4:3 broker: must have property username when property passwordFile is present`]);
+  });
+
   it('checks what a schema cannot: profile exists, protocol matches, ids unique, poll groups, params', () => {
     const f = write('bad2.yaml', [
       HEAD.trim(),

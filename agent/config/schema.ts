@@ -21,7 +21,8 @@ export const Broker = Type.Object(
     passwordFile: Type.Optional(Type.String({ description: 'file holding the password (first line); relative to the config file' })),
     clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'default dcim-{site}-{agent}' })),
   },
-  { additionalProperties: false, description: 'absent → the agent starts an embedded broker' },
+  // MQTT sends a password only with a user name (mqtt.js would wait forever on a password alone)
+  { additionalProperties: false, dependencies: { passwordFile: ['username'] }, description: 'absent → the agent starts an embedded broker' },
 );
 export type Broker = Static<typeof Broker>;
 

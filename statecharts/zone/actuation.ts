@@ -26,7 +26,7 @@ export function confirmed(tx: Tx, actuator: string, detail: string): void {
   const c = tx.ctx;
   const rec = c.actuators[actuator];
   if (!rec || rec.status !== 'pending') return;
-  rec.status = 'confirmed';
+  c.actuators[actuator] = { ...rec, status: 'confirmed' };
   tx.cancel(`fb:${actuator}`);
   tx.fx.push({ type: 'journalOutcome', intentId: rec.intentId, actuator, op: rec.op, outcome: 'confirmed', at: tx.now, detail });
   tx.clear(`actuatorFailed:${actuator}`);
@@ -48,7 +48,7 @@ export function failed(tx: Tx, actuator: string, detail: string): void {
   const c = tx.ctx;
   const rec = c.actuators[actuator];
   if (!rec || rec.status !== 'pending') return;
-  rec.status = 'failed';
+  c.actuators[actuator] = { ...rec, status: 'failed' };
   c.failures += 1;
   tx.cancel(`fb:${actuator}`);
   tx.fx.push({ type: 'journalOutcome', intentId: rec.intentId, actuator, op: rec.op, outcome: 'failed', at: tx.now, detail });

@@ -38,7 +38,8 @@ export function offDelayOver(tx: Tx, id: string): void {
   tx.clear(id, { immediate: true });
   const a = tx.ctx.alarms[id];
   if (a?.chattering && a.acked && !a.active) {
-    delete a.chattering;
+    const { chattering: _ended, ...rest } = a; // replaced, never changed in place (tx.ts cloneContext)
+    tx.ctx.alarms[id] = rest;
     tx.note('alarmChatterEnded', { alarmId: id });
   }
 }

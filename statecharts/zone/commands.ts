@@ -180,13 +180,13 @@ export function apply(tx: Tx, ev: HumanEvent): void {
   const c = tx.ctx;
   switch (ev.type) {
     case 'ACK':
-      for (const [id, a] of Object.entries(c.alarms)) if (!ev.alarmId || ev.alarmId === id) a.acked = true;
+      for (const [id, a] of Object.entries(c.alarms)) if (!ev.alarmId || ev.alarmId === id) c.alarms[id] = { ...a, acked: true };
       for (const [id, a] of Object.entries(c.alarms)) if (a.acked && !a.active && !a.latched && !a.shelved) delete c.alarms[id];
       break;
     case 'SILENCE': break;
     case 'SHELVE': {
       const a = c.alarms[ev.alarmId]!;
-      a.shelved = { by: ev.actors[0]!.user, reason: ev.reason ?? '', until: ev.untilTs };
+      c.alarms[ev.alarmId] = { ...a, shelved: { by: ev.actors[0]!.user, reason: ev.reason ?? '', until: ev.untilTs } };
       tx.arm(`shelve:${ev.alarmId}`, ev.untilTs);
       break;
     }

@@ -21,6 +21,14 @@ export function recordingMachine(log: Recorded[]) {
   return createZoneMachine().provide({ actions: Object.fromEntries(EFFECT_TYPES.map((t) => [t, rec])) as never });
 }
 
+/** Freeze an object graph (plain objects and arrays). */
+export function deepFreeze<T>(o: T): T {
+  if (o === null || typeof o !== 'object' || Object.isFrozen(o)) return o;
+  Object.freeze(o);
+  for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  return o;
+}
+
 export const ADMIN: ActorRef = { user: 'alice', role: 'admin' };
 export const ADMIN2: ActorRef = { user: 'bob', role: 'admin' };
 export const OPERATOR: ActorRef = { user: 'oscar', role: 'operator' };
@@ -48,6 +56,10 @@ export class ZoneHarness {
   send(ev: ZoneEvent): this {
     if ('ts' in ev && typeof ev.ts === 'number' && ev.ts > this.now) this.now = ev.ts;
     this.actor.send(ev);
+    // The machine never changes a context it was given (each event works on a copy, tx.ts
+    // cloneContext, which shares what it does not copy): frozen, any handler that mutates a shared
+    // record throws here in every test that drives the harness.
+    deepFreeze(this.actor.getSnapshot().context);
     return this;
   }
 

@@ -9,10 +9,11 @@ export const SHELVE_MAX_MS: Record<1 | 2 | 3 | 4, number> = { 1: 0, 2: 3_600_000
 
 /** End a shelve (operator or expiry): an alarm still active is annunciated again. */
 export function unshelve(tx: Tx, id: string): void {
-  const a = tx.ctx.alarms[id];
+  const cur = tx.ctx.alarms[id];
   tx.cancel(`shelve:${id}`);
-  if (!a?.shelved) return;
-  delete a.shelved;
+  if (!cur?.shelved) return;
+  const { shelved: _ended, ...a } = cur; // records are replaced, never changed in place (tx.ts cloneContext)
+  tx.ctx.alarms[id] = a;
   tx.note('alarmUnshelved', { alarmId: id });
   if (a.active) {
     const { class: cls, priority, text, latched, rack } = a;

@@ -38,6 +38,11 @@ test('dcim server: a config error names file:line:col and the key; exit code 2',
     const text = err.mock.calls.map((c) => String(c[0])).join('');
     expect(text).toContain(`${file}:3:15 auth.scryptCost: must be >= 14`);
     expect(text).toContain(`${file}:5:1 colour: unknown key`);
+    // a broker password without a user name (MQTT sends a password only with a user name)
+    writeFileSync(file, 'site: sim1\nbroker:\n  url: mqtt://127.0.0.1:1883\n  passwordEnv: DCIM_MQTT_PASSWORD\n');
+    err.mockClear();
+    expect(await run(['--config', file])).toBe(2);
+    expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain(`${file}:3:3 broker: must have property username when property passwordEnv is present`);
     expect(await run([])).toBe(2);
   } finally { err.mockRestore(); }
 });
