@@ -82,6 +82,13 @@ export function createZoneMachine() {
       time: run(() => {}),
       status: run((tx, ev) => { if (ev.type === 'VOTE.STATUS') onStatus(tx, ev); }),
       channel: run((tx, ev) => { if (ev.type === 'CHANNEL.FAULT' || ev.type === 'CHANNEL.DEGRADED' || ev.type === 'CHANNEL.RESTORED') onChannel(tx, ev); }),
+      inputs: run((tx, ev) => {
+        if (ev.type !== 'INPUTS') return;
+        for (const e of ev.events) {
+          if (e.type === 'FEEDBACK') onFeedback(tx, e.actuator, e.state, e.current);
+          else onChannel(tx, e);
+        }
+      }),
       feedback: run((tx, ev) => {
         if (ev.type === 'FEEDBACK') onFeedback(tx, ev.actuator, ev.state, ev.current);
         else if (ev.type === 'ACTUATOR.CONFIRMED') onRuntimeVerdict(tx, 'confirmed', ev.actuator, ev.op, ev.intentId, 'runtime verified');
@@ -210,6 +217,7 @@ export function createZoneMachine() {
       'CHANNEL.DEGRADED': { actions: 'channel' },
       'CHANNEL.RESTORED': { actions: 'channel' },
       FEEDBACK: { actions: 'feedback' },
+      INPUTS: { actions: 'inputs' },
       'ACTUATOR.CONFIRMED': { actions: 'feedback' },
       'ACTUATOR.FAILED': { actions: 'feedback' },
       'ACTUATOR.CONTRADICTED': { actions: 'feedback' },

@@ -39,6 +39,11 @@ export type VoteEvent =
 export type FieldEvent =
   /** field feedback of an actuator in op vocabulary ('open'/'close', 'down'/'up', 'release'/'ready', 'on'/'off', 'stop'/'run', 'close'/'open') */
   | { type: 'FEEDBACK'; actuator: string; state: string; current?: number; ts: number }
+  /**
+   * Several FEEDBACK / CHANNEL.* events of one poll, handled in order in one step: the same as
+   * sending them one by one (they only run root handlers), at the cost of one context copy.
+   */
+  | { type: 'INPUTS'; events: InputEvent[]; ts: number }
   /** the runtime's verdict after its verification window and retry (agent/fire/actuation.ts) */
   | { type: 'ACTUATOR.CONFIRMED'; actuator: string; op: string; intentId: string; ts: number }
   | { type: 'ACTUATOR.FAILED'; actuator: string; op: string; intentId: string; result: string; attempts?: number; ts: number }
@@ -90,6 +95,16 @@ export type SystemEvent =
   | { type: 'LINK.UP' | 'LINK.DOWN'; ts: number }
   /** a site-coordinator hand-over trigger (two zones at stage ≥ 3, reserve unavailable; FS-21) */
   | { type: 'HANDOVER.TRIGGER'; reason: string; ts: number };
+
+/** The events an INPUTS event carries (root handlers only, no transition of their own). */
+export type InputEvent =
+  | { type: 'FEEDBACK'; actuator: string; state: string; current?: number; ts: number }
+  | { type: 'CHANNEL.FAULT'; rack: number; channel: ChannelId | DetectorKind; reason: string; ts: number }
+  | { type: 'CHANNEL.DEGRADED'; rack: number; validCount: number; reason?: string; ts: number }
+  | { type: 'CHANNEL.RESTORED'; rack: number; channel: ChannelId | DetectorKind | 'voting'; ts: number };
+
+/** Event types INPUTS may carry. */
+export const INPUT_EVENT_TYPES: ReadonlySet<string> = new Set(['FEEDBACK', 'CHANNEL.FAULT', 'CHANNEL.DEGRADED', 'CHANNEL.RESTORED']);
 
 export type ZoneEvent = VoteEvent | FieldEvent | TimeEvent | HumanEvent | SystemEvent;
 
