@@ -23,15 +23,15 @@ import { systemClock, type Clock, type Driver, type WriteRequest, type WriteResu
 import { Metrics } from './health/metrics.js';
 import { HealthServer, type HealthReport } from './health/server.js';
 import { StalenessTracker } from './points/staleness.js';
-
-/** A tick later than this beyond its period counts as a stall of the agent itself (timer jitter below it does not). */
-const STALL_MIN_MS = 50;
 import { DeviceRuntime } from './telemetry/device-runtime.js';
 import type { EventInput, EventPublisher } from './telemetry/events.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { DataDirLock } from './buffer/lock.js';
 import { EmbeddedBroker } from './telemetry/embedded-broker.js';
 import type { FireRuntime } from './fire/runtime.js';
+
+/** A tick later than this beyond its period counts as a stall of the agent itself (timer jitter below it does not). */
+const STALL_MIN_MS = 50;
 
 /** A batch holding a fire-relevant point leaves within this (merges the devices of one poll tick). */
 export const FIRE_BATCH_MS = 20;

@@ -104,7 +104,6 @@ interface Pending {
   done: () => void;
 }
 
-/** Events arriving through the shared subscription are acknowledged and left to the events' own subscription. */
 /** The broker refused the login (CONNACK reason code: MQTT 3.1.1 4/5, MQTT 5 134/135...), as opposed to being unreachable. */
 export class BrokerRefusedError extends Error {
   constructor(readonly brokerUrl: string, readonly reason: string) {
@@ -144,6 +143,7 @@ function openConnection(url: string, options: IClientOptions, filter: string, ha
   return { client, ready };
 }
 
+/** Events arriving through the shared subscription are acknowledged and left to the events' own subscription. */
 const isEventTopic = (topic: string): boolean => topic.endsWith('/event') && parseTopic(topic)?.channel === 'event';
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
